@@ -71,7 +71,7 @@ def is_new_database(engine: Engine) -> bool:
 
 def migrate(engine: Engine) -> None:
     """Bring the database schema up to date (creates it when empty)."""
-    command.upgrade(alembic_config(engine), "head")
+    command.upgrade(alembic_config(engine), "heads")
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """SQLModel tables: the whole data model, readable top to bottom.
 
-All datetimes are timezone-aware and stored as UTC (SQLModel's UTCDateTime); naive values are refused. JSON columns hold plain dicts/lists.
+All datetimes are timezone-aware and stored as UTC (SQLModel's UTCDateTime); naive values are refused.
+JSON columns hold plain dicts/lists.
 Enumerations are plain strings checked in the service layer (see the *_CHOICES tuples), which keeps
 migrations simple on both SQLite and PostgreSQL.
 """

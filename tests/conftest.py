@@ -69,3 +69,30 @@ def any_engine(request, sqlite_url: str):
 def session(engine):
     with session_scope(engine, write=True) as s:
         yield s
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def open_page(monkeypatch, sqlite_url, engine):
+    """Run app.py on the test database and switch to a page: `at = open_page("pages/review/reader.py")`.
+
+    Pass `member_id=` to act as that member, `query_params=` to simulate a deep link with parameters.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("REVIEWLAB_DATABASE_URL", sqlite_url)
+
+    def _open(page: str, *, member_id: int | None = None, query_params: dict | None = None) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        if member_id is not None:
+            at.session_state["member_id"] = member_id
+        for key, value in (query_params or {}).items():
+            at.query_params[key] = value
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return _open

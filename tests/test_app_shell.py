@@ -1,0 +1,29 @@
+"""The app shell: navigation, identity, every registered page runs on its own."""
+
+import re
+
+from reviewlab.db import session_scope
+from reviewlab.store.people import create_member
+from tests.conftest import ROOT
+
+PAGE_FILES = sorted(re.findall(r'st\.Page\(\s*"([^"]+)"', (ROOT / "app.py").read_text()))
+
+
+def test_no_page_script_stands_directly_in_pages():
+    # A .py directly in pages/ turns on Streamlit's MPA v1 and breaks deep links (DESIGN.md, Pitfalls).
+    assert not list((ROOT / "pages").glob("*.py"))
+
+
+def test_every_registered_page_exists_and_runs(open_page):
+    assert PAGE_FILES
+    for page in PAGE_FILES:
+        assert (ROOT / page).exists(), page
+        open_page(page)
+
+
+def test_identity_picker_lists_active_members(engine, open_page):
+    with session_scope(engine, write=True) as s:
+        ada = create_member(session=s, name="Ada", email="ada@example.com", function="engineering", side="builder")
+    at = open_page(PAGE_FILES[0], member_id=ada.id)
+    picker = at.sidebar.selectbox(key="member_id")
+    assert picker.value == ada.id
