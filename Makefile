@@ -19,7 +19,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/reviewlab init --demo-if-new
-	$(BIN)/streamlit run app.py --browser.gatherUsageStats false
+	$(BIN)/reviewlab serve --browser.gatherUsageStats false
 
 test: install
 	$(BIN)/python -m pytest

@@ -10,7 +10,8 @@ from reviewlab.db import session_scope
 from reviewlab.store.people import list_members
 from reviewlab.ui.shell import MEMBER_KEY, get_engine
 
-st.set_page_config(page_title="ReviewLab", page_icon=":material/forum:", layout="wide")
+# An emoji favicon: a ":material/…:" page icon would be fetched from fonts.gstatic.com (nothing leaves the server).
+st.set_page_config(page_title="ReviewLab", page_icon="💬", layout="wide")
 
 PAGES = {
     "": [
@@ -20,6 +21,28 @@ PAGES = {
         st.Page(
             "pages/review/conversations.py", title="Conversations", icon=":material/forum:", url_path="conversations"
         ),
+        st.Page("pages/review/reader.py", title="Read a conversation", icon=":material/chat:", url_path="conversation"),
+        st.Page("pages/review/taxonomy.py", title="Taxonomy & team", icon=":material/sell:", url_path="taxonomy"),
+        st.Page("pages/review/export.py", title="Export", icon=":material/download:", url_path="export"),
+    ],
+    "Weekly loop": [
+        st.Page("pages/loop/sessions.py", title="Review sessions", icon=":material/groups:", url_path="sessions"),
+        st.Page("pages/loop/queue.py", title="My queue", icon=":material/checklist:", url_path="queue"),
+        st.Page("pages/loop/issues.py", title="Issues", icon=":material/bug_report:", url_path="issues"),
+        st.Page("pages/loop/decisions.py", title="Decisions", icon=":material/gavel:", url_path="decisions"),
+        st.Page("pages/loop/meetings.py", title="Meetings log", icon=":material/event:", url_path="meetings"),
+    ],
+    "Insights": [
+        st.Page("pages/insights/signals.py", title="Signals", icon=":material/sentiment_dissatisfied:",
+                url_path="signals"),
+        st.Page("pages/insights/topics.py", title="Topics", icon=":material/category:", url_path="topics"),
+        st.Page("pages/insights/segments.py", title="User segments", icon=":material/group_work:",
+                url_path="segments"),
+        st.Page("pages/insights/alerts.py", title="Alerts", icon=":material/notifications:", url_path="alerts"),
+    ],
+    "Culture": [
+        st.Page("pages/culture/dashboard.py", title="Culture indicators", icon=":material/monitoring:",
+                url_path="dashboard"),
     ],
     "Admin": [
         st.Page("pages/admin/import_logs.py", title="Import", icon=":material/upload:", url_path="import"),

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 from reviewlab.config import get_settings
@@ -51,7 +55,7 @@ def _sqlite_begin(conn) -> None:
 
 
 # Tables and indexes created by raw SQL in migrations (full-text search) that autogenerate must not drop.
-UNMANAGED_PREFIXES = ("message_fts", "ix_message_content_fts")
+UNMANAGED_PREFIXES = ("message_fts", "ix_message_content_fts", "ix_message_id_conversation")
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
@@ -71,7 +75,7 @@ def is_new_database(engine: Engine) -> bool:
 
 def migrate(engine: Engine) -> None:
     """Bring the database schema up to date (creates it when empty)."""
-    command.upgrade(alembic_config(engine), "heads")
+    command.upgrade(alembic_config(engine), "head")
 
 
 @contextmanager
@@ -89,3 +93,42 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+
+def analyze(engine: Engine) -> None:
+    """Refresh the query planner's statistics; run after a bulk import.
+
+    Without them SQLite cannot tell a selective index (a date range) from an unselective one (one of two variants)
+    and the explorer's filtered queries read half the table (see bench/review_bench.py).
+    """
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+
+T = TypeVar("T")
+# PostgreSQL: serialization failure, deadlock detected. SQLite: the busy timeout ran out.
+TRANSIENT_SQLSTATES = ("40001", "40P01")
+
+
+def is_transient(error: DBAPIError) -> bool:
+    """Would the same transaction probably succeed if simply run again?"""
+    if getattr(error.orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
+        return True
+    return "database is locked" in str(error.orig) or "database is busy" in str(error.orig)
+
+
+def run_in_transaction(engine: Engine, work: Callable[[Session], T], *, write: bool = True, retries: int = 4) -> T:
+    """Run `work(session)` in its own transaction and commit; rerun it from scratch on a transient failure.
+
+    `work` must do all its reads and writes through the session it is given, so a rerun starts clean.
+    """
+    attempt = 0
+    while True:
+        try:
+            with session_scope(engine, write=write) as session:
+                return work(session)
+        except DBAPIError as error:
+            if attempt >= retries or not is_transient(error):
+                raise
+            attempt += 1
+            time.sleep(random.uniform(0.01, 0.05) * 2**attempt)  # back off with jitter, so retriers do not collide

@@ -60,7 +60,7 @@ class ImportBatch(SQLModel, table=True):
 class Conversation(SQLModel, table=True):
     __table_args__ = (
         Index("ix_conversation_started", "started_at"),
-        Index("ix_conversation_user", "user_id"),
+        Index("ix_conversation_user_started", "user_id", "started_at"),  # per-user activity over time
     )
     id: str = Field(primary_key=True, max_length=32)  # stable hash of source + external id
     external_id: str

@@ -88,6 +88,7 @@ def open_page(monkeypatch, sqlite_url, engine):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
         if member_id is not None:
             at.session_state["member_id"] = member_id
+        at.run()  # registers the pages (st.navigation): before it, switch_page cannot resolve a custom url_path
         for key, value in (query_params or {}).items():
             at.query_params[key] = value
         at.switch_page(page)

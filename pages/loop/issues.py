@@ -1,0 +1,305 @@
+"""Issues: open one (from a conversation, a session or by hand), filter the list, follow one to resolution and
+check whether the fix worked.
+
+Deep links: `?id=<issue id>` opens an issue; `?conversation=<conversation id>` pre-fills a new issue's evidence.
+"""
+
+from datetime import time
+
+import pandas as pd
+import streamlit as st
+
+from reviewlab.db import session_scope
+from reviewlab.loop.issues import CHANNELS, SIGNALS, TRANSITIONS, channel_label, format_duration
+from reviewlab.models import FOUND_VIA_CHOICES, ISSUE_STATUS_CHOICES, SEVERITY_CHOICES, utcnow
+from reviewlab.store import loop
+from reviewlab.ui.loop import (
+    at_utc,
+    db_key,
+    member_labels,
+    members,
+    parse_ids,
+    reader_link,
+    require_member,
+    show_flash,
+    write,
+)
+from reviewlab.ui.shell import get_engine
+
+STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "resolved": "Resolved", "wont_fix": "Won't fix"}
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def load_choices(db: str) -> tuple[dict, dict]:
+    """Tags and active topics an issue can be about."""
+    with session_scope(get_engine()) as session:
+        return loop.about_choices(session=session)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def load_issues(db: str, **filters) -> pd.DataFrame:
+    with session_scope(get_engine()) as session:
+        return loop.issues_frame(session=session, **filters)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def load_issue(db: str, issue_id: int, weeks: int):
+    with session_scope(get_engine()) as session:
+        row = loop.issues_frame(session=session).set_index("id").loc[issue_id]
+        issue = loop.get_issue(session=session, issue_id=issue_id)
+        evidence = loop.issue_evidence_frame(session=session, issue_id=issue_id)
+        impact = loop.issue_impact(session=session, issue_id=issue_id, weeks=weeks)
+    return issue.model_dump(), row, evidence, impact
+
+
+def hours_text(hours: float | None) -> str:
+    return format_duration(None if pd.isna(hours) else pd.Timedelta(hours=hours))
+
+
+def optional(label: str, options: dict, key: str, current=None):
+    """A selectbox with a "none" choice first."""
+    choices = [None, *options]
+    return st.selectbox(
+        label,
+        choices,
+        index=choices.index(current) if current in choices else 0,
+        format_func=lambda k: "—" if k is None else options[k],
+        key=key,
+    )
+
+
+def new_issue_form(prefill: str) -> None:
+    tags, topics = load_choices(db_key())
+    owners = member_labels(members(), with_function=False)
+    with st.form("new_issue", clear_on_submit=True):
+        title = st.text_input("Title", key="new_title")
+        description = st.text_area("Description", key="new_description")
+        left, right = st.columns(2)
+        channel = left.selectbox("Found via", CHANNELS, format_func=channel_label, key="new_channel")
+        severity = right.selectbox("Severity", SEVERITY_CHOICES, index=1, key="new_severity")
+        with left:
+            owner_id = optional("Owner", owners, "new_owner")
+            tag_id = optional("About the tag", tags, "new_tag")
+        with right:
+            topic_id = optional("About the topic", topics, "new_topic")
+            signal = optional("About the signal", SIGNALS, "new_signal")
+        now = utcnow()
+        day = left.date_input("Detected on", value=now.date(), key="new_day")
+        clock = right.time_input("at (UTC)", value=time(now.hour, now.minute), key="new_time")
+        evidence = st.text_area(
+            "Evidence conversations (ids, one per line)",
+            value=prefill,
+            key="new_evidence",
+            help="Copy a conversation's id from the reader, or open an issue from the reader itself.",
+        )
+        if st.form_submit_button("Open the issue"):
+            actor = require_member("open an issue")
+            if actor is not None and write(
+                loop.create_issue,
+                "Issue opened.",
+                title=title,
+                description=description,
+                channel=channel,
+                severity=severity,
+                owner_id=owner_id,
+                tag_id=tag_id,
+                topic_id=topic_id,
+                signal=signal,
+                detected_at=at_utc(day, clock),
+                evidence_ids=parse_ids(evidence),
+                actor_id=actor,
+            ):
+                st.query_params.pop("conversation", None)
+                st.rerun()
+
+
+def issue_list() -> pd.DataFrame:
+    status_col, via_col, severity_col, text_col = st.columns(4)
+    statuses = status_col.multiselect(
+        "Status", ISSUE_STATUS_CHOICES, default=["open", "in_progress"], format_func=STATUS_LABELS.get, key="f_status"
+    )
+    found_via = via_col.selectbox(
+        "Found", [None, *FOUND_VIA_CHOICES], format_func=lambda v: v or "Any way", key="f_via"
+    )
+    severities = severity_col.multiselect("Severity", SEVERITY_CHOICES, key="f_severity")
+    text = text_col.text_input("Search titles and descriptions", key="f_text")
+    frame = load_issues(db_key(), statuses=statuses, found_via=found_via, severities=severities, text=text or None)
+    if frame.empty:
+        st.info("No issue matches.")
+        return frame
+    shown = frame.assign(
+        time_to_detect=frame["detect_hours"].map(hours_text),
+        time_to_resolve=frame["resolve_hours"].map(hours_text),
+        status=frame["status"].map(STATUS_LABELS),
+    )
+    st.dataframe(
+        shown[
+            [
+                "id",
+                "title",
+                "status",
+                "severity",
+                "found_via",
+                "channel",
+                "owner",
+                "about",
+                "detected_at",
+                "n_evidence",
+                "time_to_detect",
+                "time_to_resolve",
+            ]
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "detected_at": st.column_config.DatetimeColumn("Detected (UTC)", format="YYYY-MM-DD HH:mm"),
+            "n_evidence": st.column_config.NumberColumn("Evidence"),
+            "time_to_detect": st.column_config.TextColumn("Time to detect", help="Earliest evidence → detected"),
+            "time_to_resolve": st.column_config.TextColumn("Time to resolve", help="Detected → resolved"),
+        },
+    )
+    return frame
+
+
+def issue_detail(issue_id: int) -> None:
+    weeks = st.session_state.get("impact_weeks", 4)
+    issue, row, evidence, impact = load_issue(db_key(), issue_id, weeks)
+    st.subheader(f"#{issue_id} {issue['title']}")
+    st.caption(
+        f"{STATUS_LABELS[issue['status']]} · {issue['severity']} · found via {channel_label(issue['channel'])} · "
+        f"owner {row['owner'] or 'nobody'} · {row['about'] or 'not linked to a tag, topic or signal'}"
+    )
+    if issue["description"]:
+        st.text(issue["description"])
+    detect, resolve, count = st.columns(3)
+    detect.metric("Time to detect", hours_text(row["detect_hours"]), help="Earliest evidence → detected")
+    resolve.metric("Time to resolve", hours_text(row["resolve_hours"]), help="Detected → resolved")
+    count.metric("Evidence conversations", len(evidence))
+
+    status_col, edit_col = st.columns(2)
+    with status_col:
+        next_status = st.selectbox(
+            "Move to", TRANSITIONS[issue["status"]], format_func=STATUS_LABELS.get, key=f"next_{issue_id}"
+        )
+        now = utcnow()
+        day = st.date_input("Resolved on (when resolving)", value=now.date(), key=f"when_{issue_id}")
+        if st.button("Update the status", key=f"status_{issue_id}"):
+            actor = require_member("change the status")
+            at = at_utc(day, time(now.hour, now.minute)) if day != now.date() else None
+            if actor is not None and write(
+                loop.set_issue_status, "Status updated.", issue_id=issue_id, status=next_status, at=at, actor_id=actor
+            ):
+                st.rerun()
+    with edit_col:
+        owners = member_labels(members(), with_function=False)
+        owner_id = optional("Owner", owners, f"owner_{issue_id}", current=issue["owner_id"])
+        severity = st.selectbox(
+            "Severity", SEVERITY_CHOICES, index=SEVERITY_CHOICES.index(issue["severity"]), key=f"sev_{issue_id}"
+        )
+        if st.button("Save owner and severity", key=f"edit_{issue_id}"):
+            actor = require_member("edit the issue")
+            if actor is not None and write(
+                loop.update_issue,
+                "Issue updated.",
+                issue_id=issue_id,
+                owner_id=owner_id,
+                severity=severity,
+                actor_id=actor,
+            ):
+                st.rerun()
+
+    st.markdown("**Evidence**")
+    for conversation in evidence.itertuples():
+        started = f"{conversation.started_at:%Y-%m-%d %H:%M}" if pd.notna(conversation.started_at) else "undated"
+        text, link, remove = st.columns([4, 2, 1], vertical_alignment="center")
+        text.markdown(f"`{conversation.conversation_id}` · started {started}")
+        with link:
+            reader_link(conversation.conversation_id, "Read")
+        if remove.button("Remove", key=f"rm_{issue_id}_{conversation.conversation_id}"):
+            actor = require_member("remove evidence")
+            if actor is not None and write(
+                loop.remove_issue_evidence,
+                "Evidence removed.",
+                issue_id=issue_id,
+                conversation_id=conversation.conversation_id,
+                actor_id=actor,
+            ):
+                st.rerun()
+    more = st.text_input("Add evidence (conversation ids)", key=f"add_ev_{issue_id}")
+    if st.button("Add", key=f"add_ev_btn_{issue_id}") and more.strip():
+        actor = require_member("add evidence")
+        if (
+            actor is not None
+            and write(
+                loop.add_issue_evidence,
+                "Evidence added.",
+                issue_id=issue_id,
+                conversation_ids=parse_ids(more),
+                actor_id=actor,
+            )
+            is not None
+        ):
+            st.rerun()
+
+    st.markdown("**Did the fix work?**")
+    if issue["status"] != "resolved":
+        st.caption("Once the issue is resolved, this compares the rate of what it is about before and after the fix.")
+        return
+    if not impact:
+        st.caption("Link the issue to a tag, topic or signal to measure the fix.")
+        return
+    st.number_input("Weeks on each side", min_value=1, max_value=26, value=4, key="impact_weeks")
+    for rate in impact:
+        st.markdown(
+            f"*{rate.measure.capitalize()}*, {rate.weeks} weeks before vs after {issue['resolved_at']:%Y-%m-%d}"
+        )
+        before, after, change = st.columns(3)
+        before.metric(
+            "Before",
+            "—" if rate.before_rate is None else f"{rate.before_rate:.1%}",
+            help=f"{rate.before_hits} of {rate.before_n} conversations",
+        )
+        after.metric(
+            "After",
+            "—" if rate.after_rate is None else f"{rate.after_rate:.1%}",
+            help=f"{rate.after_hits} of {rate.after_n} conversations",
+        )
+        if rate.difference:
+            diff, low, high = rate.difference
+            change.metric("Change", f"{diff:+.1%}", help=f"{rate.confidence:.0%} interval {low:+.1%} to {high:+.1%}")
+            st.caption(
+                f"{rate.before_hits}/{rate.before_n} before, {rate.after_hits}/{rate.after_n} after; "
+                f"{rate.confidence:.0%} interval of the change {low:+.1%} to {high:+.1%} (Newcombe). " + rate.verdict
+            )
+        else:
+            st.caption(rate.verdict)
+
+
+st.title("Issues")
+show_flash()
+prefill = st.query_params.get("conversation", "")
+with st.expander("Open an issue", expanded=bool(prefill), icon=":material/add:"):
+    new_issue_form(prefill)
+frame = issue_list()
+wanted = st.query_params.get("id", "")
+ids = frame["id"].astype(int).tolist() if not frame.empty else []
+titles = dict(zip(ids, frame["title"], strict=True)) if ids else {}
+if wanted.isdigit() and "issue_pick" not in st.session_state:
+    st.session_state["issue_pick"] = int(wanted)
+pinned = st.session_state.get("issue_pick")
+if pinned is not None and pinned not in ids:
+    ids.insert(0, pinned)  # the open issue stays open when the filters (or its new status) hide it
+if ids:
+    picked = st.selectbox(
+        "Issue",
+        ids,
+        format_func=lambda i: f"#{i} {titles.get(i, '')}",
+        key="issue_pick",
+        index=None,
+        placeholder="Pick an issue to follow it up",
+    )
+    if picked is not None:
+        try:
+            issue_detail(int(picked))
+        except KeyError:
+            st.error(f"No issue #{picked}.")

@@ -1,0 +1,145 @@
+"""Meetings log: record any AI-related meeting, import a calendar (.ics) or CSV, mark which meetings count."""
+
+import hashlib
+from datetime import date, time, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from reviewlab.db import session_scope
+from reviewlab.loop.meetings_import import CSV_COLUMNS, MeetingFileError, parse_meetings_file
+from reviewlab.models import utcnow
+from reviewlab.store import loop
+from reviewlab.ui.loop import at_utc, db_key, flash, member_labels, members, require_member, show_flash, write
+from reviewlab.ui.shell import get_engine
+
+KINDS = {None: "All meetings", "review_session": "Review sessions", "other": "Other AI meetings"}
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def load_meetings(db: str, date_from: date | None, date_to: date | None, kind: str | None) -> pd.DataFrame:
+    with session_scope(get_engine()) as session:
+        return loop.meetings_frame(session=session, date_from=date_from, date_to=date_to, kind=kind)
+
+
+def record_form() -> None:
+    labels = member_labels(members())
+    with st.form("meeting_record", clear_on_submit=True):
+        title = st.text_input("Title", key="meeting_title")
+        day_col, time_col = st.columns(2)
+        day = day_col.date_input("Date", value=date.today(), key="meeting_date")
+        clock = time_col.time_input("Time (UTC)", value=time(10, 0), key="meeting_time")
+        attendees = st.multiselect("Attendees", list(labels), format_func=labels.get, key="meeting_attendees")
+        discussed = st.checkbox("We discussed user behaviour (real conversations, feedback, usage)", key="meeting_ub")
+        counts = st.checkbox("An AI-related meeting that counts for the indicators", value=True, key="meeting_counts")
+        if st.form_submit_button("Record the meeting"):
+            actor = require_member("record a meeting")
+            if actor is not None and write(
+                loop.create_meeting,
+                "Meeting recorded.",
+                title=title,
+                held_at=at_utc(day, clock),
+                attendee_ids=attendees,
+                discussed_user_behaviour=discussed,
+                counts=counts,
+                actor_id=actor,
+            ):
+                st.rerun()
+
+
+def import_section() -> None:
+    st.caption(
+        f"A calendar export (.ics) or a CSV with the columns {','.join(CSV_COLUMNS)} (attendees: emails or names "
+        "separated by ';', discussed: yes/no). Attendees are matched to team members by email. Importing the same "
+        "file again adds nothing. A file with any error imports nothing."
+    )
+    upload = st.file_uploader("Calendar or CSV file", type=["ics", "csv"], key="meeting_file")
+    counts = st.checkbox("Imported meetings count as AI meetings", value=True, key="import_counts")
+    if upload is None or not st.button("Import", key="meeting_import"):
+        return
+    actor = require_member("import meetings")
+    if actor is None:
+        return
+    try:
+        records = parse_meetings_file(upload.getvalue(), upload.name)
+    except MeetingFileError as exc:
+        st.error(f"Nothing imported. {exc}", icon=":material/error:")
+        return
+    source = "ics" if upload.name.lower().endswith((".ics", ".ical", ".ifb")) else "csv"
+    result = write(
+        loop.import_meetings,
+        "Imported.",
+        records=records,
+        source=source,
+        file_name=upload.name,
+        counts=counts,
+        actor_id=actor,
+    )
+    if result:
+        message = f"{upload.name}: {result.added} meetings added, {result.skipped} already imported."
+        if result.unmatched:
+            message += f" Not team members (left out of attendees): {', '.join(result.unmatched)}."
+        if result.recurring:
+            message += f" {result.recurring} recurring event(s): only the first occurrence was imported."
+        flash(message)
+        st.rerun()
+
+
+def log_section() -> None:
+    first, last, which = st.columns(3)
+    date_from = first.date_input("From", value=utcnow().date() - timedelta(days=90), key="log_from")
+    date_to = last.date_input("To", value=None, key="log_to")
+    kind = which.selectbox("Kind", list(KINDS), format_func=KINDS.get, key="log_kind")
+    frame = load_meetings(db_key(), date_from, date_to, kind)
+    if frame.empty:
+        st.info("No meeting in this period.")
+        return
+    share = frame.loc[frame["counts"], "discussed_user_behaviour"].mean() if frame["counts"].any() else None
+    counted, discussed, cross = st.columns(3)
+    counted.metric("Meetings that count", int(frame["counts"].sum()), help=f"{len(frame)} in the list")
+    discussed.metric(
+        "Discussed user behaviour", "—" if share is None else f"{share:.0%}", help="Of the meetings that count"
+    )
+    cross.metric(
+        "Cross-functional", int((frame["counts"] & frame["cross_functional"]).sum()), help="Builder and business"
+    )
+    st.dataframe(
+        frame[["held_at", "title", "kind", "status", "attendees", "discussed_user_behaviour", "counts", "source"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "held_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
+            "discussed_user_behaviour": st.column_config.CheckboxColumn("User behaviour"),
+            "counts": st.column_config.CheckboxColumn("Counts"),
+        },
+    )
+    labels = {int(r.id): f"{r.held_at:%Y-%m-%d} — {r.title}" for r in frame.itertuples()}
+    shown = list(labels)
+    digest = hashlib.sha1(",".join(map(str, shown)).encode()).hexdigest()[:8]  # a new list resets the picker
+    counting = st.multiselect(
+        "Meetings that count as AI-related",
+        shown,
+        default=[int(i) for i in frame.loc[frame["counts"], "id"]],
+        format_func=labels.get,
+        key=f"counting_{digest}",
+    )
+    if st.button("Save which meetings count", key="save_counting"):
+        actor = require_member("mark which meetings count")
+        if actor is not None and write(
+            loop.mark_counting, "Saved.", meeting_ids=shown, counting_ids=counting, actor_id=actor
+        ):
+            st.rerun()
+
+
+st.title("Meetings log")
+st.caption(
+    "Every AI-related meeting, so the culture indicators can tell how often the team looks at real user behaviour "
+    "and whether builders and business people meet. Review sessions appear here by themselves."
+)
+show_flash()
+record_tab, import_tab = st.columns(2)
+with record_tab, st.expander("Record a meeting", icon=":material/edit_calendar:"):
+    record_form()
+with import_tab, st.expander("Import a calendar or CSV", icon=":material/upload_file:"):
+    import_section()
+log_section()

@@ -1,0 +1,23 @@
+"""Start the Streamlit app so that deep links work from the very first request.
+
+Streamlit 1.67 treats a folder named `pages/` beside app.py as a v1 multipage app until some session has
+called `st.navigation`: the first request after a restart, if it is a deep link (`/conversation?id=…`),
+shows a "Page not found" dialog before app.py's navigation takes over. Our page scripts live in section
+folders under pages/ and are registered by app.py, so we tell Streamlit up front that the v1 pages folder
+is not in use, then hand over to its normal command line.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from reviewlab.config import PROJECT_ROOT
+
+
+def serve(streamlit_args: list[str]) -> None:
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli as streamlit_cli
+
+    PagesManager.uses_pages_directory = False
+    sys.argv = ["streamlit", "run", str(PROJECT_ROOT / "app.py"), *streamlit_args]
+    streamlit_cli.main()

@@ -1,0 +1,143 @@
+"""AppTest of the issues page: open (by hand, from a conversation link), filter, move status, edit, evidence,
+and "did the fix work?" on a resolved issue."""
+
+from datetime import date, time, timedelta
+
+import pytest
+from sqlmodel import select
+
+from reviewlab.db import session_scope
+from reviewlab.models import AuditLog, Issue, IssueEvidence
+from reviewlab.store import loop
+from tests.loop_data import T0, add_conversation, add_members, annotate, judge, tag_id
+
+PAGE = "pages/loop/issues.py"
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+@pytest.fixture
+def data(engine):
+    with session_scope(engine, write=True) as s:
+        m = add_members(s)
+        convs = [add_conversation(s, f"i{i}", started_at=T0 + timedelta(days=i)) for i in range(4)]
+        return {k: v.id for k, v in m.items()} | {"convs": [c.id for c in convs], "slow": tag_id(s, "slow")}
+
+
+def test_open_an_issue_from_a_conversation_link(engine, open_page, data):
+    first, second = data["convs"][:2]
+    at = open_page(PAGE, member_id=data["di"], query_params={"conversation": first})
+    assert at.text_area(key="new_evidence").value == first
+    at.text_input(key="new_title").set_value("Refund policy refused")
+    at.text_area(key="new_description").set_value("Users are told to call support.")
+    at.text_area(key="new_evidence").set_value(f"{first}\n{second}")
+    at.selectbox(key="new_channel").set_value("complaint")
+    at.selectbox(key="new_severity").set_value("high")
+    at.selectbox(key="new_owner").set_value(data["bo"])
+    at.selectbox(key="new_tag").set_value(data["slow"])
+    at.selectbox(key="new_signal").set_value("frustration")
+    at.date_input(key="new_day").set_value(T0.date() + timedelta(days=5))
+    at.time_input(key="new_time").set_value(time(9, 0))
+    button(at, "Open the issue").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with session_scope(engine) as s:
+        issue = s.exec(select(Issue)).one()
+        evidence = set(s.exec(select(IssueEvidence.conversation_id)))
+        creator = s.exec(select(AuditLog).where(AuditLog.entity == "issue")).first().member_id
+    assert (issue.title, issue.found_via, issue.channel, issue.severity) == (
+        "Refund policy refused",
+        "reactive",
+        "complaint",
+        "high",
+    )
+    assert (issue.owner_id, issue.tag_id, issue.signal, creator) == (
+        data["bo"],
+        data["slow"],
+        "frustration",
+        data["di"],
+    )
+    assert evidence == {first, second}
+    assert issue.detected_at.date() == date(2026, 3, 7)
+    listed = at.dataframe[0].value
+    assert listed["title"].tolist() == ["Refund policy refused"]
+    assert listed["time_to_detect"].tolist() == ["5.0 days"]  # first evidence (T0) → detected 5 days later
+    assert "conversation" not in at.query_params
+
+
+def test_bad_evidence_shows_an_error_and_writes_nothing(engine, open_page, data):
+    at = open_page(PAGE, member_id=data["ada"])
+    at.text_input(key="new_title").set_value("x")
+    at.text_area(key="new_evidence").set_value("not-a-conversation")
+    button(at, "Open the issue").click().run()
+    assert "Unknown conversation id(s): not-a-conversation" in at.error[0].value
+    with session_scope(engine) as s:
+        assert s.exec(select(Issue)).first() is None
+
+
+def test_filters_status_changes_edits_and_evidence(engine, open_page, data):
+    with session_scope(engine, write=True) as s:
+        reactive = loop.create_issue(session=s, title="Angry email", channel="escalation", actor_id=data["cy"])
+        proactive = loop.create_issue(
+            session=s, title="Seen in review", channel="review", evidence_ids=data["convs"][:1], actor_id=data["ada"]
+        )
+        ids = (reactive.id, proactive.id)
+    at = open_page(PAGE, member_id=data["ada"])
+    assert sorted(at.dataframe[0].value["id"]) == sorted(ids)
+    at.selectbox(key="f_via").set_value("reactive").run()
+    assert at.dataframe[0].value["id"].tolist() == [reactive.id]
+    at.selectbox(key="f_via").set_value(None).run()
+
+    at.selectbox(key="issue_pick").set_value(proactive.id).run()
+    assert at.subheader[0].value == f"#{proactive.id} Seen in review"
+    at.selectbox(key=f"next_{proactive.id}").set_value("in_progress")
+    at.button(key=f"status_{proactive.id}").click().run()
+    with session_scope(engine) as s:
+        assert s.get(Issue, proactive.id).status == "in_progress"
+    at.selectbox(key=f"owner_{proactive.id}").set_value(data["cy"])
+    at.selectbox(key=f"sev_{proactive.id}").set_value("critical")
+    at.button(key=f"edit_{proactive.id}").click().run()
+    at.text_input(key=f"add_ev_{proactive.id}").set_value(data["convs"][2])
+    at.button(key=f"add_ev_btn_{proactive.id}").click().run()
+    at.button(key=f"rm_{proactive.id}_{data['convs'][0]}").click().run()
+    with session_scope(engine) as s:
+        stored = s.get(Issue, proactive.id)
+        evidence = s.exec(select(IssueEvidence.conversation_id).where(IssueEvidence.issue_id == proactive.id)).all()
+    assert (stored.owner_id, stored.severity) == (data["cy"], "critical")
+    assert evidence == [data["convs"][2]]
+    at.selectbox(key=f"next_{proactive.id}").set_value("resolved")
+    at.button(key=f"status_{proactive.id}").click().run()
+    with session_scope(engine) as s:
+        stored = s.get(Issue, proactive.id)
+    assert stored.status == "resolved" and stored.resolved_at is not None
+    # The default filter hides resolved issues; the picked issue stays open below the list.
+    assert proactive.id not in at.dataframe[0].value["id"].tolist()
+    assert at.subheader[0].value == f"#{proactive.id} Seen in review"
+
+
+def test_did_the_fix_work_on_a_resolved_issue(engine, open_page, data):
+    with session_scope(engine, write=True) as s:
+        resolved_at = T0 + timedelta(weeks=3)
+        for i in range(20):
+            before = i < 10
+            conv = add_conversation(
+                s, f"fx{i}", started_at=resolved_at + timedelta(days=(i % 10) + 1) * (-1 if before else 1)
+            )
+            if (i % 10) < (6 if before else 1):
+                annotate(s, conv.id, data["slow"], data["ada"])
+            else:
+                judge(s, conv.id, data["bo"], satisfaction=4)
+        issue = loop.create_issue(
+            session=s, title="Slow", channel="review", tag_id=data["slow"], detected_at=T0, actor_id=None
+        )
+        loop.set_issue_status(session=s, issue_id=issue.id, status="resolved", at=resolved_at, actor_id=None)
+    at = open_page(PAGE, member_id=data["ada"], query_params={"id": str(issue.id)})
+    assert at.subheader[0].value == f"#{issue.id} Slow"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Before"] == "60.0%" and metrics["After"] == "10.0%" and metrics["Change"] == "-50.0%"
+    verdict = next(c.value for c in at.caption if "Newcombe" in c.value)
+    assert verdict.startswith("6/10 before, 1/10 after") and "The rate fell by 50.0%" in verdict
+    at.number_input(key="impact_weeks").set_value(1).run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Before"] != "60.0%"
