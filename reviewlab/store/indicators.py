@@ -18,17 +18,14 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 from sqlalchemy import (
-    BigInteger,
     Integer,
     and_,
     bindparam,
     case,
     cast,
-    distinct,
     exists,
     extract,
     func,
-    literal,
     or_,
     select,
     union_all,
@@ -260,43 +257,34 @@ def _conversation_weeks_statement(n_weeks: int):
     ])
 
 
-MASK_BITS = 62  # weeks per bitmask column (a signed 64-bit integer)
-
-
 def _user_activity(session: Session, first_week: int, last_week: int) -> pd.DataFrame:
     """One row per user active in the range: the week of their first conversation ever, and which weeks of the
     range they were active in (see IndicatorFrames.activity).
 
-    SQL returns each user's active weeks as bitmasks (sum of distinct powers of two, one bit per week), so only
-    one small row per user leaves the database; numpy unpacks the bits.
+    SQL returns one narrow (user, week) row per conversation up to the range's end, read straight off the
+    (user_id, started_at) index; numpy finds each user's first week and active weeks. Measured faster on SQLite
+    than grouping in SQL, where the per-user DISTINCT sets dominate.
     """
     _, hi = week_bounds(last_week)
-    lo, _ = week_bounds(first_week)
     started = conv_t.c.started_at
-    week = _week(session, started)
-    one = cast(literal(1), BigInteger)
-    masks = []
-    for start in range(first_week, last_week + 1, MASK_BITS):
-        # Rows are picked by comparing started_at with the block's bounds, so the week (a date parse on SQLite)
-        # is computed once per row, only for rows inside the range; the (user_id, started_at) index feeds the
-        # rows in user order, and the first week is that of the user's earliest conversation.
-        block_lo, _ = week_bounds(start)
-        _, block_hi = week_bounds(min(start + MASK_BITS, last_week + 1) - 1)
-        masks.append(cast(func.sum(distinct(case(
-            (and_(started >= block_lo, started < block_hi), one.op("<<")(week - start)),
-            else_=0,
-        ))), BigInteger))
-    rows = query_rows(session, select(_week(session, func.min(started)), *masks).where(
+    result = session.connection().execute(select(conv_t.c.user_id, _week(session, started)).where(
         conv_t.c.user_id.is_not(None), conv_t.c.user_id != "", started < hi,
-    ).group_by(conv_t.c.user_id).having(func.max(started) >= lo))
+    ))
+    rows = result.cursor.fetchall()  # the driver's plain tuples (text and integer need no result processing)
+    result.close()
     weeks = pd.RangeIndex(first_week, last_week + 1)
     if not rows:
         return pd.DataFrame(columns=weeks, index=pd.Index([], dtype="int64", name="first_week"), dtype=bool)
-    values = np.array(rows, dtype="int64")
-    bits = np.arange(MASK_BITS, dtype="int64")
-    active = np.concatenate([(values[:, [c]] >> bits) & 1 for c in range(1, values.shape[1])], axis=1)
-    return pd.DataFrame(active[:, : len(weeks)].astype(bool), columns=weeks,
-                        index=pd.Index(values[:, 0], name="first_week"))
+    frame = pd.DataFrame(rows, columns=["user_id", "week"])
+    users, _ = pd.factorize(frame["user_id"], sort=True)  # rows ordered by user id, as a GROUP BY would
+    week = frame["week"].to_numpy(dtype="int64")
+    first = np.full(users.max() + 1, np.iinfo("int64").max)
+    np.minimum.at(first, users, week)
+    in_range = week >= first_week
+    active = np.zeros((len(first), len(weeks)), dtype=bool)
+    active[users[in_range], week[in_range] - first_week] = True
+    keep = active.any(axis=1)
+    return pd.DataFrame(active[keep], columns=weeks, index=pd.Index(first[keep], name="first_week"))
 
 
 def _reviewed_during(session: Session):
