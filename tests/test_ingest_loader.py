@@ -9,7 +9,10 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,6 +88,31 @@ def test_reimport_and_overlapping_export_add_nothing_twice(engine, tmp_path):
     assert counts(engine)[:2] == (8, 16)
     [other_source] = import_paths(engine, [first], source="mobile")  # another product's ids never collide
     assert other_source.conversations_added == 5
+
+
+def test_overlapping_imports_at_the_same_time_both_succeed_and_add_each_conversation_once(any_engine, tmp_path,
+                                                                                          monkeypatch):
+    first = write_jsonl(tmp_path / "a.jsonl", [chat(f"c{i}", "q", "a") for i in range(0, 300)])
+    second = write_jsonl(tmp_path / "b.jsonl", [chat(f"c{i}", "q", "a") for i in range(200, 500)])
+    real_flush = loader_module._flush
+
+    def slow_flush(session, pending, result):  # hold the transaction open so the two imports overlap
+        time.sleep(0.5)
+        real_flush(session, pending, result)
+
+    monkeypatch.setattr(loader_module, "_flush", slow_flush)
+    start = threading.Barrier(2)
+
+    def run(path):
+        start.wait()
+        return import_paths(any_engine, [path], source="web")[0]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.map(run, [first, second])
+    assert a.ok and b.ok, (a.error, b.error)
+    assert a.conversations_added + b.conversations_added == 500
+    assert a.conversations_skipped + b.conversations_skipped == 100
+    assert counts(any_engine)[:2] == (500, 1000)
 
 
 def test_duplicates_within_one_file_are_skipped(engine, tmp_path, monkeypatch):

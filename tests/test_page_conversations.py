@@ -124,3 +124,20 @@ def test_list_view_round_trips_through_the_url_and_cache_keys():
     assert ListView.from_query_params(as_url) == view
     assert ListView.from_key(view.key()) == view
     assert ListView.from_query_params({"sort": ["content"], "page": ["-4"]}) == ListView()
+
+
+def test_semantic_search_lists_the_most_similar_first(open_page, engine):
+    from reviewlab.store.analytics import semantic_search_ids, update_embeddings
+
+    seed_workspace(engine)
+    update_embeddings(engine)
+    query = "the same payment was taken from my card two times, I want a refund"
+    with session_scope(engine) as s:
+        ranked = semantic_search_ids(session=s, query=query)
+    at = open_page(EXPLORER)
+    at.text_input(key="xf_q").set_value(query)
+    at.toggle(key="xf_semantic").set_value(True).run()
+    assert at.selectbox(key="xf_sort").value == "similarity" and at.query_params["sort"] == "similarity"
+    assert table_ids(at) == ranked and ranked[:2] == ["c2", "c0"]  # charged twice, then the refund (newer)
+    at.toggle(key="xf_semantic").set_value(False).run()  # back to words: the similarity sort goes too
+    assert at.selectbox(key="xf_sort").value == "started_at"

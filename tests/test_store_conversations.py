@@ -9,6 +9,7 @@ from reviewlab.models import Conversation, Segment, Topic, UserSegment
 from reviewlab.store import conversations
 from reviewlab.store.annotations import add_annotation, save_judgement
 from reviewlab.store.conversations import (
+    SIMILARITY,
     ConversationFilter,
     filter_choices,
     get_transcript,
@@ -207,6 +208,22 @@ def test_walking_next_and_previous_visits_the_list_in_order(workspace, sort, des
             backward.append(step)
     assert forward == expected
     assert backward == expected[::-1]
+
+
+def test_similarity_sort_keeps_the_semantic_ranking_and_walks_it(workspace):
+    engine, _ = workspace
+    ranked = ["c3", "c0", "c4", "c1"]  # a semantic search's ranking, best first
+    assert ids_for(engine, ids=ranked, sort=SIMILARITY) == ranked
+    assert ids_for(engine, ids=ranked, sort=SIMILARITY, descending=False) == ranked[::-1]
+    assert ids_for(engine, ids=ranked, product_areas=["billing"], sort=SIMILARITY) == ["c0"]
+    assert ids_for(engine, sort=SIMILARITY) == ids_for(engine)  # no search: newest first
+    walk = {"filters": ConversationFilter(ids=ranked), "sort": SIMILARITY}
+    with session_scope(engine) as s:
+        forward = [neighbours(session=s, conversation_id=None, **walk)["next"]]
+        while (step := neighbours(session=s, conversation_id=forward[-1], **walk)["next"]) is not None:
+            forward.append(step)
+        assert neighbours(session=s, conversation_id="c4", **walk)["previous"] == "c0"
+    assert forward == ranked
 
 
 def test_broad_search_walks_the_sort_index_with_the_same_result(workspace, monkeypatch):

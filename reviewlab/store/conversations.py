@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import Integer, exists, false, func, not_, or_, select
+from sqlalchemy import Integer, case, exists, false, func, not_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -38,6 +38,7 @@ SORTS = {
     "n_user_turns": Conversation.n_user_turns,
     "explicit_feedback": Conversation.explicit_feedback,
 }
+SIMILARITY = "similarity"  # the order of `filters.ids` (a semantic search's ranking, most similar first)
 INDEXED_SORTS = ("started_at", "frustration")
 BROAD_SEARCH_HITS = 5_000  # messages; above this a search page walks the sort index instead of sorting every hit
 PREVIEW_CHARS = 160
@@ -235,11 +236,30 @@ def filter_conditions(
     return conds
 
 
-def _order_by(sort: str, descending: bool, reverse: bool = False) -> list:
-    """The list order (NULL values last, ties by id); `reverse` gives exactly the opposite order."""
+def _sort_column(sort: str, filters: ConversationFilter) -> ColumnElement:
+    """The column a list is sorted by. SIMILARITY ranks `filters.ids` (first id highest); without ids it falls
+    back to the start time."""
+    if sort == SIMILARITY:
+        if not filters.ids:
+            return Conversation.started_at
+        ranks = {cid: len(filters.ids) - rank for rank, cid in enumerate(filters.ids)}
+        return case(ranks, value=Conversation.id, else_=0)
     if sort not in SORTS:
-        raise ValueError(f"Unknown sort {sort!r}; choose one of {', '.join(SORTS)}.")
-    column = SORTS[sort]
+        raise ValueError(f"Unknown sort {sort!r}; choose one of {', '.join([*SORTS, SIMILARITY])}.")
+    return SORTS[sort]
+
+
+def _sort_value(sort: str, filters: ConversationFilter, current: Conversation):
+    """`current`'s value of the sort column (see `_sort_column`)."""
+    if sort == SIMILARITY:
+        if not filters.ids:
+            return current.started_at
+        return len(filters.ids) - filters.ids.index(current.id) if current.id in filters.ids else 0
+    return getattr(current, sort)
+
+
+def _order_by(column: ColumnElement, descending: bool, reverse: bool = False) -> list:
+    """The list order (NULL values last, ties by id); `reverse` gives exactly the opposite order."""
     if descending != reverse:
         order = [column.desc(), Conversation.id.desc()]
     else:
@@ -290,6 +310,7 @@ def page_conversations(
 ) -> pd.DataFrame:
     """One page of the conversations matching `filters` (columns: ROW_COLUMNS), without counting them all."""
     conds = _page_conditions(session, filters, sort)
+    column = _sort_column(sort, filters)
     topic_label = func.coalesce(Topic.custom_label, Topic.label)
     query = (
         select(
@@ -308,7 +329,7 @@ def page_conversations(
         )  # fmt: skip
         .outerjoin(Topic, Topic.id == Conversation.topic_id)
         .where(*conds)
-        .order_by(*_order_by(sort, descending))
+        .order_by(*_order_by(column, descending))
         .limit(page_size)
         .offset(max(page, 0) * page_size)
     )
@@ -376,9 +397,9 @@ def _reviewers(session: Session, ids: list[str]) -> dict[str, set[int]]:
 # --- Moving through the filtered list -----------------------------------------------------------------------
 
 
-def _segments_after(sort: str, descending: bool, value, conversation_id: str) -> list[list[ColumnElement]]:
+def _segments_after(column: ColumnElement, descending: bool, value, conversation_id: str
+                    ) -> list[list[ColumnElement]]:
     """The rows after (value, id) in the list order, as consecutive segments that each need one index range."""
-    column = SORTS[sort]
     id_beyond = (Conversation.id < conversation_id) if descending else (Conversation.id > conversation_id)
     if value is None:
         return [[column.is_(None), id_beyond]]
@@ -387,9 +408,9 @@ def _segments_after(sort: str, descending: bool, value, conversation_id: str) ->
     return [[within, or_(beyond, id_beyond)], [column.is_(None)]]
 
 
-def _segments_before(sort: str, descending: bool, value, conversation_id: str) -> list[list[ColumnElement]]:
+def _segments_before(column: ColumnElement, descending: bool, value, conversation_id: str
+                     ) -> list[list[ColumnElement]]:
     """The rows before (value, id), nearest segment first (read in reverse list order)."""
-    column = SORTS[sort]
     id_ahead = (Conversation.id > conversation_id) if descending else (Conversation.id < conversation_id)
     if value is None:
         return [[column.is_(None), id_ahead], [column.is_not(None)]]
@@ -412,18 +433,19 @@ def neighbours(
     Keyset queries (each an index range plus LIMIT 1): fast at any position in any list."""
     out: dict[str, str | None] = {"previous": None, "next": None, "next_unreviewed": None}
     conds = _page_conditions(session, filters, sort)
+    column = _sort_column(sort, filters)
     after: list[list[ColumnElement]] = [[]]
     if conversation_id is not None:
         current = session.get(Conversation, conversation_id)
         if current is None:
             return out
-        value = getattr(current, sort)
-        after = _segments_after(sort, descending, value, conversation_id)
-        before = _segments_before(sort, descending, value, conversation_id)
-        out["previous"] = _first(session, conds, before, sort, descending, reverse=True)
+        value = _sort_value(sort, filters, current)
+        after = _segments_after(column, descending, value, conversation_id)
+        before = _segments_before(column, descending, value, conversation_id)
+        out["previous"] = _first(session, conds, before, column, descending, reverse=True)
     not_reviewed = not_(_reviewed_by_condition(member_id) if member_id is not None else _reviewed_condition())
-    out["next"] = _first(session, conds, after, sort, descending)
-    out["next_unreviewed"] = _first(session, [*conds, not_reviewed], after, sort, descending)
+    out["next"] = _first(session, conds, after, column, descending)
+    out["next_unreviewed"] = _first(session, [*conds, not_reviewed], after, column, descending)
     return out
 
 
@@ -431,13 +453,13 @@ def _first(
     session: Session,
     conds: list[ColumnElement],
     segments: list[list[ColumnElement]],
-    sort: str,
+    column: ColumnElement,
     descending: bool,
     reverse: bool = False,
 ) -> str | None:
     """The first row of the first segment that has one, in list order (or reverse list order)."""
     for segment in segments:
-        query = select(Conversation.id).where(*conds, *segment).order_by(*_order_by(sort, descending, reverse))
+        query = select(Conversation.id).where(*conds, *segment).order_by(*_order_by(column, descending, reverse))
         found = session.execute(query.limit(1)).scalar_one_or_none()
         if found is not None:
             return found

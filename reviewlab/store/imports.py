@@ -6,21 +6,30 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 import pandas as pd
-from sqlalchemy import Connection, Dialect, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Dialect, Table, bindparam, insert, select, text, update
 from sqlmodel import Session
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from reviewlab.audit import record
 from reviewlab.models import Conversation, ImportBatch, Message, utcnow
 
+IMPORT_LOCK_KEY = 0x5265_7669_6577  # PostgreSQL advisory lock that serialises imports ("Review")
 BATCH_COLUMNS = ["id", "imported_at", "source", "format", "file_name", "status", "conversations_added",
                  "conversations_skipped", "messages_added", "records_rejected", "member_id"]
 
 
 def start_batch(*, session: Session, source: str, format: str, file_name: str, file_sha256: str,
                 member_id: int | None) -> int:
-    """Insert the batch row (status "running") in the caller's transaction and return its id."""
-    result = session.connection().execute(
+    """Insert the batch row (status "running") in the caller's transaction and return its id.
+
+    Imports run one at a time: SQLite's BEGIN IMMEDIATE already serialises writers; on PostgreSQL a transaction
+    advisory lock does, so two overlapping imports of the same conversations never collide on a primary key (the
+    second waits, then skips what the first added).
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
+    result = conn.execute(
         insert(ImportBatch.__table__).values(
             source=source, format=format, file_name=file_name, file_sha256=file_sha256, imported_at=utcnow(),
             status="running", member_id=member_id, report=[],

@@ -27,6 +27,7 @@ SORT_LABELS = {
     "n_messages": "Messages",
     "n_user_turns": "User turns",
     "explicit_feedback": "Explicit feedback",
+    store.SIMILARITY: "Similarity (semantic search)",
 }
 REVIEWED_LABELS = {"any": "Reviewed or not", "yes": "Reviewed", "no": "Not reviewed yet"}
 FEEDBACK_LABELS = {"": "Any or none", "positive": "Positive", "negative": "Negative", "any": "Has feedback"}
@@ -63,7 +64,7 @@ class ListView:
         page = last("page")
         return cls(
             filters=ConversationFilter.from_query_params(params),
-            sort=last("sort") if last("sort") in store.SORTS else "started_at",
+            sort=last("sort") if last("sort") in SORT_LABELS else "started_at",
             descending=last("order") != "asc",
             page=int(page) - 1 if page.isdigit() and int(page) > 0 else 0,
             semantic=last("mode") == "semantic",
@@ -205,8 +206,9 @@ def filter_panel(view: ListView, *, semantic_available: bool) -> ListView:
 
     top = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
     top[0].text_input("Search messages", key=k + "q", placeholder='words or a "phrase"; refund*')
-    top[1].toggle("Semantic", key=k + "semantic", disabled=not semantic_available,
-                  help="Search by meaning (needs `reviewlab analyze`) instead of by words.")  # fmt: skip
+    top[1].toggle("Semantic", key=k + "semantic", disabled=not semantic_available, on_change=_semantic_sort,
+                  help="Search by meaning (needs `reviewlab analyze`) instead of by words; the most similar "
+                       "conversations come first.")  # fmt: skip
     top[2].selectbox("Sort by", list(SORT_LABELS), format_func=SORT_LABELS.get, key=k + "sort")
     top[3].toggle("Descending", key=k + "descending")
 
@@ -257,6 +259,15 @@ def filter_panel(view: ListView, *, semantic_available: bool) -> ListView:
                    semantic=bool(state[k + "semantic"]) and semantic_available)  # fmt: skip
     same_list = replace(new, page=0).key() == replace(view, page=0).key()
     return replace(new, page=view.page if same_list else 0)
+
+
+def _semantic_sort() -> None:
+    """Turning semantic search on sorts by similarity; turning it off leaves that sort."""
+    state = st.session_state
+    if state[PREFIX + "semantic"]:
+        state[PREFIX + "sort"], state[PREFIX + "descending"] = store.SIMILARITY, True
+    elif state[PREFIX + "sort"] == store.SIMILARITY:
+        state[PREFIX + "sort"] = "started_at"
 
 
 def remember_url(view: ListView) -> None:
