@@ -237,9 +237,16 @@ def main() -> None:
     Xf_dis, Xd_dis = columns(X_f, DISSATISFIED_INPUTS), columns(X_d, DISSATISFIED_INPUTS)
     fail_full = fit(Xf_fail, y_f, FAILURE_INPUTS)
     dis_full = fit(Xd_dis, y_d, DISSATISFIED_INPUTS)
-    bots = sorted({g.split("/")[0] for g in g_f})
-    per_bot = {bot: auc(y_f[mask], s_f[mask]) for bot in bots
-               if (mask := np.array([g.startswith(bot + "/") for g in g_f])).any() and 0 < y_f[mask].sum() < mask.sum()}
+    cv_fail = grouped_cv(Xf_fail, y_f, g_f, FAILURE_INPUTS)
+    bot_of = np.array([g.split("/")[0] for g in g_f])
+    per_bot, cv_per_bot = {}, {}
+    for bot in sorted(set(bot_of.tolist())):
+        mask = bot_of == bot
+        if 0 < y_f[mask].sum() < mask.sum():
+            per_bot[bot], cv_per_bot[bot] = auc(y_f[mask], s_f[mask]), auc(y_f[mask], cv_fail[mask])
+    # Not a model: each turn scored by its bot's breakdown rate in these very labels. It shows how much of the
+    # AUC comes from telling the bots (and their annotator pools) apart rather than good turns from bad ones.
+    bot_rate = {bot: y_f[bot_of == bot].mean() for bot in set(bot_of.tolist())}
     overall_y = [overall for *_, overall in uss]
     results = {
         "data": {"dbdc3_system_turns": len(y_f), "dbdc3_breakdowns": int(y_f.sum()), "uss_user_turns": len(y_d),
@@ -248,11 +255,13 @@ def main() -> None:
             "shipped": auc(y_f, s_f),
             "vader_next_user_turn": auc(y_f, b_f),
             "heuristic_unfitted": auc(y_f, heuristic(X_f)),
-            "fitted_grouped_cv": auc(y_f, grouped_cv(Xf_fail, y_f, g_f, FAILURE_INPUTS)),
+            "fitted_grouped_cv": auc(y_f, cv_fail),
             "failure_model_trained_on_uss": auc(y_f, predict(fit(Xd_fail, y_d, FAILURE_INPUTS), Xf_fail,
                                                              FAILURE_INPUTS)),
             "dissatisfied_model_on_dbdc3": auc(y_f, predict(DISSATISFIED_WEIGHTS | {}, Xf_dis, DISSATISFIED_INPUTS)),
             "shipped_per_bot": per_bot,
+            "fitted_grouped_cv_per_bot": cv_per_bot,
+            "reference_bot_identity_only": auc(y_f, [bot_rate[b] for b in bot_of]),
         },
         "dissatisfied_auc": {
             "shipped": auc(y_d, s_d),
@@ -298,6 +307,9 @@ def _print(results: dict) -> None:
     for name, a, b in table:
         print(f"{name:<44} {a:>12.3f} {b:>17.3f}")
     print("failure AUC per DBDC3 bot (shipped):", f["shipped_per_bot"])
+    print("failure AUC per DBDC3 bot (5-fold CV):", f["fitted_grouped_cv_per_bot"])
+    print("reference, not a model: each turn scored by its bot's breakdown rate in these labels:",
+          f["reference_bot_identity_only"])
     print("frustration AUC vs USS overall dialogue rating <= 2:", results["frustration_auc_uss_overall_rating"])
     print(f"scored {results['messages']} messages in {results['scoring_seconds']} s "
           f"({results['texts_encoded_this_run']} texts encoded this run)")
