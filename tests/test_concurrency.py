@@ -182,3 +182,32 @@ def test_run_in_transaction_retries_a_postgres_deadlock(any_engine):
     with session_scope(any_engine) as s:
         descriptions = s.execute(select(Tag.description).where(Tag.id.in_([first, second]))).scalars().all()
     assert all(d.endswith("++") for d in descriptions)
+
+
+def test_a_page_write_on_a_busy_database_fails_cleanly_and_saves_nothing(sqlite_url, engine, monkeypatch):
+    from reviewlab.ui import shell
+
+    impatient = create_engine(sqlite_url, connect_args={"timeout": 0})  # fail at once when locked
+    monkeypatch.setattr(shell, "get_engine", lambda: impatient)
+
+    def audit(session, entity_id: str):
+        session.add(AuditLog(action="test", entity="page", entity_id=entity_id))
+        return entity_id
+
+    def refuse(session):
+        raise ValueError("refused")
+
+    holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # a long import holds the write lock throughout
+    try:
+        with pytest.raises(ValueError, match="database is busy"):
+            shell.run_write(audit, entity_id="1")
+    finally:
+        holder.close()
+    assert shell.run_write(audit, entity_id="2") == "2"  # the lock is gone: the next try saves
+    with pytest.raises(ValueError, match="refused"):
+        shell.run_write(refuse)
+    impatient.dispose()
+    with session_scope(engine) as s:
+        saved = s.execute(select(AuditLog.entity_id).where(AuditLog.entity == "page")).scalars().all()
+    assert saved == ["2"]

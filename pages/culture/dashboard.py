@@ -33,8 +33,8 @@ from reviewlab.indicators import (
 )
 from reviewlab.report import build_weekly_report, chart_pngs, report_csv, report_html, report_markdown
 from reviewlab.store.indicators import clear_target, data_week_range, indicator_bundle, set_target
-from reviewlab.store.kpis import KpiCsvError, import_kpi_csv
-from reviewlab.ui.shell import after_write, current_member_id, get_engine
+from reviewlab.store.kpis import import_kpi_csv
+from reviewlab.ui.shell import current_member_id, get_engine, run_write
 
 AUDIENCES = {"leadership": "Leadership", "product": "Product", "engineering": "Engineering"}
 WINDOWS = (12, 26, 52)
@@ -80,21 +80,20 @@ def save_target() -> None:
         value = value / 100
     higher = st.session_state["target_direction"] == "Higher is better"
     try:
-        with session_scope(get_engine(), write=True) as session:
-            set_target(session=session, indicator=key, target=value, higher_is_better=higher,
-                       member_id=current_member_id())
+        run_write(set_target, indicator=key, target=value, higher_is_better=higher, member_id=current_member_id())
     except ValueError as exc:
         st.session_state["dashboard_message"] = ("error", str(exc))
         return
-    after_write()
     st.session_state["dashboard_message"] = ("success", f"Target saved for {INDICATOR_BY_KEY[key].label}.")
 
 
 def remove_target() -> None:
     key = st.session_state["target_indicator"]
-    with session_scope(get_engine(), write=True) as session:
-        removed = clear_target(session=session, indicator=key, member_id=current_member_id())
-    after_write()
+    try:
+        removed = run_write(clear_target, indicator=key, member_id=current_member_id())
+    except ValueError as exc:
+        st.session_state["dashboard_message"] = ("error", str(exc))
+        return
     label = INDICATOR_BY_KEY[key].label
     st.session_state["dashboard_message"] = ("success", f"Target removed for {label}." if removed
                                              else f"{label} had no target.")
@@ -108,13 +107,11 @@ def upload_kpis() -> None:
         return
     data, name = (upload.getvalue(), upload.name) if upload is not None else (pasted, "pasted rows")
     try:
-        with session_scope(get_engine(), write=True) as session:
-            result = import_kpi_csv(session=session, data=data, file_name=name, member_id=current_member_id())
-    except KpiCsvError as exc:
+        result = run_write(import_kpi_csv, data=data, file_name=name, member_id=current_member_id())
+    except ValueError as exc:  # KpiCsvError lists the bad lines
         st.session_state["kpi_message"] = ("error", "Nothing was imported:\n\n" + "\n".join(
             f"- {line}" for line in str(exc).splitlines()))
         return
-    after_write()
     st.session_state["kpi_text"] = ""
     st.session_state["kpi_message"] = ("success", f"Imported {', '.join(result.kpis)}: {result.added} new value(s), "
                                                   f"{result.updated} updated.")

@@ -13,7 +13,7 @@ from reviewlab.safetext import plain_text, safe_markdown
 from reviewlab.store import annotations as notes
 from reviewlab.store.conversations import get_transcript, neighbours, reader_context
 from reviewlab.ui.filters import CACHE_TTL_S, ListView, database_key, resolve, view_from_url
-from reviewlab.ui.shell import after_write, current_member_id, get_engine
+from reviewlab.ui.shell import current_member_id, get_engine, run_write
 from reviewlab.ui.similar import similar_section
 from reviewlab.ui.transcript import feedback_label, render_transcript, when
 
@@ -67,12 +67,10 @@ def go_to(conversation_id: str) -> None:
 def write(action, **kwargs) -> bool:
     """Run one store write in its own transaction; show a clear error instead of a traceback."""
     try:
-        with session_scope(get_engine(), write=True) as session:
-            action(session=session, **kwargs)
+        run_write(action, **kwargs)
     except ValueError as exc:
         st.error(str(exc))
         return False
-    after_write()
     return True
 
 

@@ -7,7 +7,7 @@ from reviewlab.models import FUNCTION_CHOICES, SIDE_CHOICES, TAG_KIND_CHOICES
 from reviewlab.store import annotations as taxonomy
 from reviewlab.store import people
 from reviewlab.ui.filters import CACHE_TTL_S, database_key
-from reviewlab.ui.shell import after_write, current_member_id, get_engine
+from reviewlab.ui.shell import current_member_id, get_engine, run_write
 
 KIND_LABELS = {kind: kind.replace("_", " ") for kind in TAG_KIND_CHOICES}
 
@@ -21,12 +21,10 @@ def load(db: str):
 def write(action, success: str, **kwargs) -> None:
     """Run one store write in its own transaction, then refresh; a refused write shows why."""
     try:
-        with session_scope(get_engine(), write=True) as session:
-            action(session=session, **kwargs)
+        run_write(action, **kwargs)
     except ValueError as exc:
         st.error(str(exc))
         return
-    after_write()
     st.session_state["taxonomy_flash"] = success
     st.rerun()
 

@@ -12,7 +12,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from reviewlab.config import get_settings
 from reviewlab.db import session_scope
 from reviewlab.safetext import safe_markdown
-from reviewlab.ui.shell import after_write, current_member_id, get_engine
+from reviewlab.ui.shell import current_member_id, get_engine, run_write
 
 READER_PAGE = "pages/review/reader.py"
 ISSUES_PAGE = "pages/loop/issues.py"
@@ -53,12 +53,10 @@ def write(action, message: str, **kwargs):
     """Run one store write in its own transaction. On success: clear the read caches, keep `message` for the next
     run and return the action's result (True when it returns nothing). On a refused input: show why, return None."""
     try:
-        with session_scope(get_engine(), write=True) as session:
-            result = action(session=session, **kwargs)
+        result = run_write(action, **kwargs)
     except ValueError as exc:
         st.error(str(exc), icon=":material/error:")
         return None
-    after_write()
     flash(message)
     return True if result is None else result
 

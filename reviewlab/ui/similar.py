@@ -12,7 +12,7 @@ from reviewlab.safetext import plain_text, safe_markdown
 from reviewlab.store import analytics
 from reviewlab.store.annotations import add_annotation, list_tags
 from reviewlab.ui.filters import CACHE_TTL_S, database_key
-from reviewlab.ui.shell import after_write, get_engine
+from reviewlab.ui.shell import get_engine, run_write
 
 READER = "pages/review/reader.py"
 SIZES = (5, 10, 20)
@@ -29,12 +29,10 @@ def load_similar(db: str, conversation_id: str, k: int) -> tuple[pd.DataFrame, p
 
 def _write(action, message: str, **kwargs) -> bool:
     try:
-        with session_scope(get_engine(), write=True) as session:
-            action(session=session, **kwargs)
+        run_write(action, **kwargs)
     except ValueError as exc:
         st.error(str(exc))
         return False
-    after_write()
     st.toast(message, icon=":material/check:")
     return True
 
