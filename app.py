@@ -50,7 +50,7 @@ PAGES = {
 }
 
 engine = get_engine()
-navigation = st.navigation(PAGES)
+navigation = st.navigation(PAGES, expanded=True)
 
 with st.sidebar:
     with session_scope(engine) as session:

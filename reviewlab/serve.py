@@ -13,11 +13,19 @@ import sys
 
 from reviewlab.config import PROJECT_ROOT
 
+# Self-hosted means nothing leaves the server: no usage statistics, and no Deploy button or developer menu.
+# Given first, so the user's own options (passed after them) win.
+DEFAULT_OPTIONS = ["--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
+
+
+def streamlit_argv(streamlit_args: list[str]) -> list[str]:
+    return ["streamlit", "run", str(PROJECT_ROOT / "app.py"), *DEFAULT_OPTIONS, *streamlit_args]
+
 
 def serve(streamlit_args: list[str]) -> None:
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli as streamlit_cli
 
     PagesManager.uses_pages_directory = False
-    sys.argv = ["streamlit", "run", str(PROJECT_ROOT / "app.py"), *streamlit_args]
+    sys.argv = streamlit_argv(streamlit_args)
     streamlit_cli.main()

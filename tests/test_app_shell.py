@@ -27,3 +27,17 @@ def test_identity_picker_lists_active_members(engine, open_page):
     at = open_page(PAGE_FILES[0], member_id=ada.id)
     picker = at.sidebar.selectbox(key="member_id")
     assert picker.value == ada.id
+
+
+def test_serve_keeps_everything_on_the_server_unless_told_otherwise():
+    from streamlit.web.cli import main as streamlit_main
+
+    from reviewlab.serve import streamlit_argv
+
+    assert streamlit_argv(["--browser.gatherUsageStats", "true"]) == [
+        "streamlit", "run", str(ROOT / "app.py"),
+        "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",  # defaults first…
+        "--browser.gatherUsageStats", "true",  # …so the user's own option (the last one given) wins
+    ]  # fmt: skip
+    known = {opt for param in streamlit_main.commands["run"].params for opt in param.opts}
+    assert {"--browser.gatherUsageStats", "--client.toolbarMode"} <= known  # Streamlit really has these options

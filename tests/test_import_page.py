@@ -49,7 +49,7 @@ def test_upload_imports_good_records_and_reports_bad_ones(open_page, engine):
         assert (batch.source, batch.status, batch.records_rejected, batch.member_id) == ("web", "completed", 1,
                                                                                          member.id)
         assert s.execute(select(AuditLog.member_id).where(AuditLog.entity == "importbatch")).scalar_one() == member.id
-    assert any("1 conversations added" in s.value for s in at.success)
+    assert any("1 conversation added (2 messages), 0 already present, 1 rejected" in w.value for w in at.warning)
     results = frame_with(at, "conversations added")
     assert results.loc[0, "conversations added"] == 1 and results.loc[0, "rejected"] == 1
     rejected = frame_with(at, "field")

@@ -27,9 +27,9 @@ def test_cli_import_prints_the_report_and_is_idempotent(tmp_path, monkeypatch):
     first = runner.invoke(app, ["import", str(logs), "--source", "web", "--column", "conversation_id=chat",
                                 "--column", "role=who", "--column", "content=said"])
     assert first.exit_code == 0, first.output
-    assert "chat.jsonl (openai): 1 conversations added (2 messages), 0 already present, 1 rejected" in first.output
+    assert "chat.jsonl (openai): 1 conversation added (2 messages), 0 already present, 1 rejected" in first.output
     assert "chat.jsonl:2: messages: empty conversation" in first.output
-    assert "talk.csv (csv): 1 conversations added" in first.output
+    assert "talk.csv (csv): 1 conversation added" in first.output
 
     again = runner.invoke(app, ["import", str(logs / "chat.jsonl"), "--source", "web"])
     assert again.exit_code == 0 and "0 conversations added (0 messages), 1 already present" in again.output

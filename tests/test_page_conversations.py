@@ -141,3 +141,16 @@ def test_semantic_search_lists_the_most_similar_first(open_page, engine):
     assert table_ids(at) == ranked and ranked[:2] == ["c2", "c0"]  # charged twice, then the refund (newer)
     at.toggle(key="xf_semantic").set_value(False).run()  # back to words: the similarity sort goes too
     assert at.selectbox(key="xf_sort").value == "started_at"
+
+
+def test_missing_values_read_as_a_dash(open_page, engine):
+    with session_scope(engine, write=True) as s:
+        add_conversation(s, "bare", [("user", "hello")], started_at=None)
+        add_conversation(s, "full", [("user", "hi")], product_area="billing", variant="v2", user_id="u1",
+                         explicit_feedback=-1.0)  # fmt: skip
+    at = open_page(EXPLORER)
+    rows = at.dataframe[0].value.set_index("id")
+    assert rows.loc["bare", ["started_at", "explicit_feedback", "product_area", "variant", "user_id"]].tolist() == [
+        "—"] * 5
+    assert rows.loc["full", ["started_at", "explicit_feedback", "product_area"]].tolist() == [
+        T0.strftime("%Y-%m-%d %H:%M"), "-1.0", "billing"]

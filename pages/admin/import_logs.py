@@ -28,8 +28,9 @@ def load_report(url: str, batch_id: int):
 
 
 st.title("Import logs")
-st.caption("Each file is one batch, written all or nothing. Importing the same file (or an overlapping export) "
-           "again adds nothing twice. Large files: use `reviewlab import PATH…` on the server.")
+st.caption("Each file is one batch in one transaction: bad records are listed with their line and left out, the "
+           "good ones are imported, and a file that fails part-way writes nothing. Importing the same file (or an "
+           "overlapping export) again adds nothing twice. Large files: use `reviewlab import PATH…` on the server.")
 
 files = st.file_uploader("Log files", accept_multiple_files=True, key="import_files",
                          help="JSONL, JSON, CSV or .gz; the format is detected from the content.")
@@ -65,6 +66,8 @@ if results:
             st.error(result.summary())
         elif result.conversations_added == 0 and result.conversations_skipped:
             st.info(f"{result.summary()}: nothing new, every conversation was already imported.")
+        elif result.records_rejected:
+            st.warning(result.summary())
         else:
             st.success(result.summary())
     st.dataframe(results_frame(results), hide_index=True, width="stretch", key="import_results_table")

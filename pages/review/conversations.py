@@ -6,19 +6,27 @@ import streamlit as st
 
 from reviewlab.db import session_scope
 from reviewlab.store.conversations import neighbours
-from reviewlab.ui.filters import PAGE_SIZE, conversation_page, filter_panel, remember_url, resolve, view_from_url
+from reviewlab.ui.filters import (
+    PAGE_SIZE,
+    conversation_page,
+    filter_panel,
+    remember_url,
+    resolve,
+    shown_rows,
+    view_from_url,
+)
 from reviewlab.ui.shell import current_member_id, get_engine
 
 READER = "pages/review/reader.py"
 SEMANTIC_SEARCH = importlib.util.find_spec("reviewlab.store.analytics") is not None  # embeddings (analytics) present
 COLUMNS = {
-    "started_at": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm"),
+    "started_at": st.column_config.TextColumn("Started (UTC)"),
     "preview": st.column_config.TextColumn("First user message", width="large"),
     "tags": st.column_config.TextColumn("Tags"),
     "n_reviewers": st.column_config.NumberColumn("Reviewers", format="%d"),
     "n_messages": st.column_config.NumberColumn("Msgs", format="%d"),
     "frustration": st.column_config.ProgressColumn("Frustration", min_value=0.0, max_value=1.0, format="%.2f"),
-    "explicit_feedback": st.column_config.NumberColumn("Feedback", format="%+.1f"),
+    "explicit_feedback": st.column_config.TextColumn("Feedback"),
     "product_area": "Area",
     "variant": "Variant",
     "user_id": "User",
@@ -57,7 +65,7 @@ if total == 0:
     st.info("No conversation matches these filters. Loosen them, or import logs under Admin › Import.")
 else:
     event = st.dataframe(
-        frame,
+        shown_rows(frame),
         column_order=list(COLUMNS),
         column_config=COLUMNS,
         hide_index=True,

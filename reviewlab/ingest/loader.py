@@ -70,9 +70,13 @@ class ImportResult:
     def summary(self) -> str:
         if self.error:
             return f"{self.file}: FAILED, nothing imported: {self.error}"
-        return (f"{self.file} ({self.format}): {self.conversations_added} conversations added "
-                f"({self.messages_added} messages), {self.conversations_skipped} already present, "
-                f"{self.records_rejected} rejected")
+        return (f"{self.file} ({self.format}): {_count(self.conversations_added, 'conversation')} added "
+                f"({_count(self.messages_added, 'message')}), {self.conversations_skipped:,} already present, "
+                f"{self.records_rejected:,} rejected")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def import_records(

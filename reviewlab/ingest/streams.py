@@ -84,6 +84,9 @@ def open_text(path: Path, *, gzipped: bool, encoding: str, progress: Callable[[i
 
 
 def _short(exc: Exception) -> str:
+    """The parser's message without its line (reported apart), keeping the column where it helps."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
     return str(exc).split(": line ")[0]
 
 

@@ -148,6 +148,19 @@ def conversation_page(view: ListView, page_size: int = PAGE_SIZE) -> tuple[pd.Da
     return _rows(database_key(), view.key(), page_size), _total(database_key(), counted.key())
 
 
+MISSING = "—"
+
+
+def shown_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """A page of rows as the explorer shows it: a missing value reads "—" (not a grey "None"), times in UTC."""
+    shown = frame.copy()
+    shown["started_at"] = [f"{t:%Y-%m-%d %H:%M}" if pd.notna(t) else MISSING for t in frame["started_at"]]
+    shown["explicit_feedback"] = [f"{v:+.1f}" if pd.notna(v) else MISSING for v in frame["explicit_feedback"]]
+    for column in ("product_area", "variant", "user_id", "topic"):
+        shown[column] = frame[column].astype(object).where(frame[column].notna(), MISSING)
+    return shown
+
+
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _choices(db: str) -> dict:
     with session_scope(get_engine()) as session:
