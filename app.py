@@ -8,7 +8,7 @@ import streamlit as st
 
 from reviewlab.db import session_scope
 from reviewlab.store.people import list_members
-from reviewlab.ui.shell import MEMBER_KEY, get_engine
+from reviewlab.ui.shell import MEMBER_KEY, MEMBER_PICKER, get_engine
 
 # An emoji favicon: a ":material/…:" page icon would be fetched from fonts.gstatic.com (nothing leaves the server).
 st.set_page_config(page_title="ReviewLab", page_icon="💬", layout="wide")
@@ -58,13 +58,16 @@ with st.sidebar:
     if members:
         ids = [m.id for m in members]
         labels = {m.id: f"{m.name} ({m.function})" for m in members}
+        # The identity lives in a plain session key: Streamlit drops a widget's value when a page switches
+        # with st.switch_page (e.g. a row of the explorer opening the reader), a plain key survives.
         current = st.session_state.get(MEMBER_KEY)
+        st.session_state[MEMBER_PICKER] = current if current in ids else None
         st.selectbox(
             "Who are you?",
             ids,
-            index=ids.index(current) if current in ids else None,
             format_func=labels.get,
-            key=MEMBER_KEY,
+            key=MEMBER_PICKER,
+            on_change=lambda: st.session_state.update({MEMBER_KEY: st.session_state[MEMBER_PICKER]}),
             placeholder="Pick your name",
         )
     else:

@@ -13,9 +13,11 @@ import sys
 
 from reviewlab.config import PROJECT_ROOT
 
-# Self-hosted means nothing leaves the server: no usage statistics, and no Deploy button or developer menu.
+# Self-hosted means nothing leaves the server: no usage statistics, and no Deploy button or developer menu. No
+# file watcher either: code updated under a running server takes effect on restart, instead of half-reloading.
 # Given first, so the user's own options (passed after them) win.
-DEFAULT_OPTIONS = ["--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
+DEFAULT_OPTIONS = ["--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
+                   "--server.fileWatcherType", "none"]
 
 
 def streamlit_argv(streamlit_args: list[str]) -> list[str]:

@@ -139,6 +139,7 @@ def test_semantic_search_lists_the_most_similar_first(open_page, engine):
     at.toggle(key="xf_semantic").set_value(True).run()
     assert at.selectbox(key="xf_sort").value == "similarity" and at.query_params["sort"] == "similarity"
     assert table_ids(at) == ranked and ranked[:2] == ["c2", "c0"]  # charged twice, then the refund (newer)
+    assert f"{len(ranked)} conversations closest in meaning" in at.caption[0].value
     at.toggle(key="xf_semantic").set_value(False).run()  # back to words: the similarity sort goes too
     assert at.selectbox(key="xf_sort").value == "started_at"
 

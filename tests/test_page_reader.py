@@ -37,6 +37,13 @@ def test_transcript_and_metadata(open_page, people):
     assert "**Product area:** billing" in facts and "**Variant:** v2" in facts and "👎" in facts
 
 
+def test_the_reader_links_to_an_issue_or_a_decision_with_this_conversation(open_page, people):
+    at = open_page(READER, member_id=people["ada"], query_params={"id": "c0"})
+    links = {link.value: link.proto.query_string for link in at.get("page_link")}
+    assert links["Open an issue with it"] == links["Record a decision with it"] == "conversation=c0"
+    assert any("`c0`" in caption.value for caption in at.caption)  # the id issues and decisions take
+
+
 def test_tag_the_conversation_and_a_turn_then_remove(open_page, engine, people):
     at = open_page(READER, member_id=people["ada"], query_params={"id": "c0"})
     with session_scope(engine) as s:

@@ -50,7 +50,8 @@ def open_conversation(conversation_id: str) -> None:
 
 
 head = st.columns([3, 1], vertical_alignment="center")
-head[0].caption(f"{total:,} conversations · page {view.page + 1} of {pages}")
+listed = "conversations closest in meaning" if view.semantic and view.filters.text else "conversations"
+head[0].caption(f"{total:,} {listed} · page {view.page + 1} of {pages}")
 if head[1].button("Review next unreviewed", icon=":material/play_arrow:", disabled=total == 0, width="stretch",
                   help="Open the first conversation in this list that you have not tagged or judged yet."):  # fmt: skip
     with session_scope(get_engine()) as session:

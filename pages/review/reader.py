@@ -18,6 +18,8 @@ from reviewlab.ui.similar import similar_section
 from reviewlab.ui.transcript import feedback_label, render_transcript, when
 
 EXPLORER = "pages/review/conversations.py"
+ISSUES = "pages/loop/issues.py"
+DECISIONS = "pages/loop/decisions.py"
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
@@ -108,6 +110,12 @@ if nav[3].button("Next unreviewed", icon=":material/skip_next:", disabled=around
     go_to(around["next_unreviewed"])
 
 st.subheader(f"Conversation {safe_markdown(plain_text(conversation.external_id, 60))}")
+links = st.columns([3, 2, 2], vertical_alignment="center")
+links[0].caption(f"ReviewLab id `{cid}` (what issues and decisions take as evidence)")
+links[1].page_link(ISSUES, label="Open an issue with it", icon=":material/bug_report:",
+                   query_params={"conversation": cid})  # fmt: skip
+links[2].page_link(DECISIONS, label="Record a decision with it", icon=":material/gavel:",
+                   query_params={"conversation": cid})  # fmt: skip
 left, right = st.columns([3, 2], gap="large")
 with left:
     render_transcript(messages, annotations)
@@ -210,6 +218,11 @@ with right:
             st.caption("Everyone's judgements")
             st.dataframe(
                 judgements[["member", "intent", "intent_fulfilled", "satisfaction", "task_completed", "note"]],
+                column_config={
+                    "member": "Reviewer", "intent": "Intent", "intent_fulfilled": "Intent fulfilled",
+                    "satisfaction": st.column_config.NumberColumn("Satisfaction (1–5)", format="%d"),
+                    "task_completed": "Task completed", "note": "Note",
+                },  # fmt: skip
                 hide_index=True,
                 width="stretch",
             )
@@ -222,7 +235,8 @@ with right:
         else:
             st.dataframe(
                 tables["summary"][["field", "kind", "raters", "agreement"]],
-                column_config={"agreement": st.column_config.NumberColumn("Pairs agreeing", format="percent")},
+                column_config={"field": "Field", "kind": "Kind", "raters": "Reviewers",
+                               "agreement": st.column_config.NumberColumn("Pairs agreeing", format="percent")},
                 hide_index=True,
                 width="stretch",
             )
@@ -230,4 +244,5 @@ with right:
                 st.success("Reviewers agree on everything here.")
             else:
                 st.caption("To settle together")
-                st.dataframe(tables["disagreements"][["field", "values"]], hide_index=True, width="stretch")
+                st.dataframe(tables["disagreements"][["field", "values"]], hide_index=True, width="stretch",
+                             column_config={"field": "Field", "values": "Who said what"})

@@ -27,7 +27,7 @@ SORT_LABELS = {
     "n_messages": "Messages",
     "n_user_turns": "User turns",
     "explicit_feedback": "Explicit feedback",
-    store.SIMILARITY: "Similarity (semantic search)",
+    store.SIMILARITY: "Similarity",
 }
 REVIEWED_LABELS = {"any": "Reviewed or not", "yes": "Reviewed", "no": "Not reviewed yet"}
 FEEDBACK_LABELS = {"": "Any or none", "positive": "Positive", "negative": "Negative", "any": "Has feedback"}

@@ -14,7 +14,8 @@ from reviewlab.config import get_settings
 from reviewlab.db import is_transient, make_engine, run_in_transaction
 from reviewlab.store.setup import ensure_ready
 
-MEMBER_KEY = "member_id"
+MEMBER_KEY = "member_id"  # who this browser session acts as (a plain session key, see app.py)
+MEMBER_PICKER = "member_picker"  # the sidebar widget that sets it
 WRITE_RETRIES = 2  # on SQLite each try already waits up to the 30 s busy timeout
 BUSY_MESSAGE = ("The database is busy (an import or another write is still running), so nothing was saved. "
                 "Try again in a moment.")

@@ -123,7 +123,6 @@ def live_app(tmp_path: Path) -> Iterator[Callable[..., LiveApp]]:
             "--server.headless", "true",
             "--server.port", str(port),
             "--server.address", "127.0.0.1",
-            "--server.fileWatcherType", "none",
         ]  # fmt: skip
         with log_path.open("wb") as log:
             proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

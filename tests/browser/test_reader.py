@@ -137,3 +137,25 @@ def test_hostile_content_does_not_execute_or_load_anything(live_app, browser_pag
     assert {"a link", "pixel"} <= set(links)
     assert transcript.locator(f"[src*='{REMOTE}'], [srcset*='{REMOTE}'], [style*='{REMOTE}']").count() == 0
     assert not page.errors, page.errors
+
+
+def test_the_reviewer_stays_picked_when_a_row_of_the_explorer_opens_the_reader(live_app, browser_page):
+    def seed(engine):
+        _seed_member(engine)
+        _import(engine, "order-2", [("user", "Where is my parcel?"), ("assistant", "On its way.")])
+
+    app = live_app(seed=seed)
+    page = browser_page
+    open_app(page, app.url)
+    _pick(page, "Who are you?", "Ada (engineering)")
+    page.get_by_role("link", name="Conversations").first.click()  # in-app navigation keeps the browser session
+    wait_for_app(page)
+    grid = page.get_by_test_id("stDataFrame")
+    grid.wait_for()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the selection box of the first row (canvas grid)
+    page.get_by_text("On its way.").wait_for()
+    wait_for_app(page)
+    assert page.get_by_role("button", name="Add tag").is_enabled()
+    assert not page.get_by_text("Pick who you are in the sidebar").count()
+    assert not page.errors, page.errors
