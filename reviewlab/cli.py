@@ -47,7 +47,7 @@ def init(
 
         console.print("New database: seeding the demo workspace…")
         seed_demo(engine, truth_path=get_settings().data_dir / "demo_truth.json")
-        console.print("Analysing the demo conversations (first run only; about a minute)…")
+        console.print("Analysing the demo conversations (first run only; a minute or a few on a busy machine)…")
         _analyze_with_progress(engine)
     console.print("Ready.")
 
