@@ -14,20 +14,21 @@ def heatmap_data(pain: pd.DataFrame, topic_ids: list[int]) -> pd.DataFrame:
 
 
 def build_topic_heatmap(data: pd.DataFrame, *, height: int = 420) -> alt.Chart:
-    """Topic × pain point: colour = share of the topic's conversations with it, text = how many."""
+    """Topic × pain point: colour and text = share of the topic's conversations with it; the counts on hover."""
     base = alt.Chart(data).encode(
         x=alt.X("pain_point:N", title="Pain point", sort="ascending",
                 axis=alt.Axis(labelAngle=-40, labelOverlap=False, labelLimit=180)),
         y=alt.Y("topic_name:N", title=None, sort=alt.EncodingSortField("topic_id", order="ascending"),
                 axis=alt.Axis(labelLimit=280, labelOverlap=False)),
+        tooltip=[alt.Tooltip("topic:N", title="Topic"), alt.Tooltip("pain_point:N", title="Pain point"),
+                 alt.Tooltip("rate:Q", title="Share", format=".0%"),
+                 alt.Tooltip("conversations:Q", title="Conversations"), alt.Tooltip("base:Q", title="Out of")],
     )
     cells = base.mark_rect().encode(
-        color=alt.Color("rate:Q", title="Share", scale=alt.Scale(scheme="orangered", domainMin=0)),
-        tooltip=[alt.Tooltip("topic:N", title="Topic"), alt.Tooltip("pain_point:N", title="Pain point"),
-                 alt.Tooltip("conversations:Q", title="Conversations"), alt.Tooltip("base:Q", title="Out of"),
-                 alt.Tooltip("rate:Q", title="Share", format=".0%")],
+        color=alt.Color("rate:Q", title="Share", scale=alt.Scale(scheme="orangered", domainMin=0),
+                        legend=alt.Legend(format=".0%")),
     )
-    text = base.mark_text(fontSize=10).encode(text=alt.Text("conversations:Q"))
+    text = base.mark_text(fontSize=10).encode(text=alt.Text("rate:Q", format=".0%"))
     return (cells + text).properties(height=height)
 
 

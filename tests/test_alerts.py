@@ -113,3 +113,20 @@ def test_rules_are_validated(session):
                            scope="shipping", z_threshold=2.0)
     store.save_rule(session=session, member_id=None, rule_id=rule.id, active=False)
     assert session.get(AlertRule, rule.id).active is False
+
+
+def test_rules_need_a_unique_name_and_an_existing_topic(engine):
+    topic_id = seed_degrading_topic(engine)
+    with session_scope(engine, write=True) as s:
+        store.save_rule(session=s, member_id=None, name="Password watch", metric="topic_frustration",
+                        scope=str(topic_id))
+        with pytest.raises(ValueError, match="already exists"):
+            store.save_rule(session=s, member_id=None, name=" password WATCH ", metric="area_frustration")
+        for scope in ("99999", "9" * 40):
+            with pytest.raises(ValueError, match="no active topic"):
+                store.save_rule(session=s, member_id=None, name="Ghost", metric="topic_frustration", scope=scope)
+        other = store.save_rule(session=s, member_id=None, name="Areas", metric="area_frustration")
+        with pytest.raises(ValueError, match="already exists"):  # renaming onto another rule's name
+            store.save_rule(session=s, member_id=None, rule_id=other.id, name="Password watch")
+        store.save_rule(session=s, member_id=None, rule_id=other.id, name="Areas", z_threshold=3.0)  # its own name
+        assert [r.name for r in s.exec(select(AlertRule).order_by(AlertRule.id))] == ["Password watch", "Areas"]

@@ -112,7 +112,27 @@ def test_tag_suggestions_come_from_the_nearest_tagged_neighbours(encoded):
         suggestions = analytics.suggest_tags(session=s, conversation_id="r1", neighbours=2)
         assert suggestions["tag_id"].tolist() == [wrong]
         assert suggestions.iloc[0]["score"] == pytest.approx(1.0) and suggestions.iloc[0]["votes"] == 2
+        assert suggestions.iloc[0]["neighbours"] == 2
         assert wrong not in analytics.suggest_tags(session=s, conversation_id="r2")["tag_id"].tolist()  # has it
+
+
+def test_tag_suggestion_scores_are_shares_of_the_neighbours_similarity(encoded):
+    analytics.update_embeddings(encoded)
+    with session_scope(encoded, write=True) as s:
+        wrong, refusal = tag_id(s, "wrong answer"), tag_id(s, "unnecessary refusal")
+        for cid in ("r2", "r3", "p1"):
+            add_annotation(session=s, conversation_id=cid, tag_id=wrong, member_id=None)
+        for cid in ("r2", "p2"):
+            add_annotation(session=s, conversation_id=cid, tag_id=refusal, member_id=None)
+    with session_scope(encoded) as s:
+        sims = analytics.similar_conversations(session=s, conversation_id="r1", k=5).set_index("conversation_id")
+        weight = sims["similarity"].clip(lower=0)
+        scores = analytics.suggest_tags(session=s, conversation_id="r1").set_index("tag_id")
+    assert (scores["neighbours"] == 4).all() and scores.loc[wrong, "votes"] == 3  # r2, r3, p1, p2 are tagged
+    for tag, carriers in ((wrong, ["r2", "r3", "p1"]), (refusal, ["r2", "p2"])):
+        expected = weight[carriers].sum() / weight[["r2", "r3", "p1", "p2"]].sum()
+        assert scores.loc[tag, "score"] == pytest.approx(expected, abs=2e-3)
+    assert scores["score"].sum() > 1  # r2 carries both tags: shares of the same neighbours, not a split
 
 
 def test_apply_tag_to_similar_tags_the_picked_ones_once_with_audit(encoded):

@@ -90,3 +90,36 @@ def test_tune_and_add_rules(engine, open_page):
         assert (rule.z_threshold, rule.active) == (4.0, False)
         added = s.exec(select(AlertRule).where(AlertRule.name == "Shipping watch")).one()
         assert (added.metric, added.scope) == ("area_frustration", "shipping")
+
+
+def test_alerts_with_and_without_an_issue_listed_together(engine, open_page):
+    ada, _ = setup(engine)
+    first = only_alert(engine)
+    with session_scope(engine, write=True) as s:  # a second alert, still new
+        second = Alert(**first.model_dump(exclude={"id", "fired_at"}) | {"week": "2000-W01"})
+        s.add(second)
+        s.flush()
+        second_id = second.id
+    at = open_page(PAGE, member_id=ada)
+    at.button(key=f"issue_{first.id}").click().run()
+    at.multiselect(key="alert_statuses").set_value(["new", "issue_opened"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    with session_scope(engine) as s:
+        issue_id = s.get(Alert, first.id).issue_id
+    links = {link.value for link in at.get("page_link")}
+    assert f"Issue #{issue_id}" in links
+    assert at.button(key=f"ack_{second_id}")  # the alert without an issue can still be triaged
+
+
+def test_refused_rules_show_why(engine, open_page):
+    ada, _ = setup(engine)
+    at = open_page(PAGE, member_id=ada)
+    at.text_input(key="new_rule_name").input("Topic degrading")  # the default rule's name
+    next(b for b in at.button if b.label == "Add rule").click().run()
+    assert any("already" in e.value for e in at.error)
+    at.text_input(key="new_rule_name").input("Ghost topic")
+    at.text_input(key="new_rule_scope").input("99999")
+    next(b for b in at.button if b.label == "Add rule").click().run()
+    assert any("99999" in e.value for e in at.error)
+    with session_scope(engine) as s:
+        assert len(s.exec(select(AlertRule)).all()) == 2  # only the default rules

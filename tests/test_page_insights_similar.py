@@ -37,6 +37,9 @@ def test_similar_conversations_and_suggested_tag(engine, open_page):
                     if link.proto.query_string.startswith("id=")]
     assert {q.removeprefix("id=") for q in reader_links} <= set(ids["refund"])  # all neighbours from its topic
     assert len(reader_links) == 5
+    suggestion = next(m.value for m in at.markdown if m.value.startswith("wrong answer"))
+    assert "on 3 of the 3 nearest tagged conversations: 100% of their similarity" in suggestion
+    assert any("not add up to 100" in c.value for c in at.caption)  # shares of one set of neighbours, not a split
     at.button(key=f"suggest_{cid}_{wrong}").click().run()  # "Add" the suggested tag
     assert not at.exception
     assert tags_of(engine, cid) == [wrong]

@@ -13,7 +13,7 @@ from tests.analytics_data import seed_topics
 PAGE = "pages/insights/topics.py"
 
 
-def chart_count(at) -> int:
+def chart_specs(at) -> list[dict]:
     found = []
 
     def walk(node):
@@ -23,7 +23,15 @@ def chart_count(at) -> int:
             walk(child)
 
     walk(at._tree)
-    return len(found)
+    return found
+
+
+def chart_count(at) -> int:
+    return len(chart_specs(at))
+
+
+def name_box(at):
+    return next(t for t in at.text_input if t.label == "Team name for this topic")
 
 
 def seed(engine) -> tuple[int, dict]:
@@ -51,7 +59,7 @@ def test_rename_a_topic(engine, open_page):
     assert chart_count(at) == 2  # pain-point heatmap and weekly trends
     links = {link.value: link.proto.query_string for link in at.get("page_link")}
     assert links["Open these conversations in the explorer"] == f"topic={refund}"
-    at.text_input(key="topic_name").input("Refunds")
+    name_box(at).input("Refunds")
     at.button[0].click().run()
     assert not at.exception
     with session_scope(engine) as s:
@@ -63,7 +71,7 @@ def test_rename_a_topic(engine, open_page):
 def test_renaming_needs_an_identity(engine, open_page):
     _, topics = seed(engine)
     at = open_page(PAGE)
-    at.text_input(key="topic_name").input("Nope")
+    name_box(at).input("Nope")
     at.button[0].click().run()
     assert any("Pick who you are" in w.value for w in at.warning)
     with session_scope(engine) as s:
@@ -77,3 +85,33 @@ def test_trend_metric_switch(engine, open_page):
     assert not at.exception and chart_count(at) == 2
     at.multiselect(key="trend_topics").set_value([]).run()
     assert "Pick topics to compare." in [c.value for c in at.caption]
+
+
+def test_the_name_box_follows_the_picked_topic(engine, open_page):
+    ada, topics = seed(engine)
+    refund = next(tid for label, tid in topics.items() if "refund" in label)
+    other = next(tid for tid in topics.values() if tid != refund)
+    at = open_page(PAGE, member_id=ada, query_params={"id": str(refund)})
+    name_box(at).input("Refunds")
+    at.button[0].click().run()
+    at.selectbox(key="topic_pick").set_value(other).run()
+    assert name_box(at).value == ""  # the other topic has no team name yet, not "Refunds"
+    at.button[0].click().run()  # saving without typing keeps it unnamed
+    with session_scope(engine) as s:
+        assert (s.get(Topic, refund).custom_label, s.get(Topic, other).custom_label) == ("Refunds", None)
+    at.selectbox(key="topic_pick").set_value(refund).run()
+    assert name_box(at).value == "Refunds"
+
+
+def test_heatmap_cells_show_the_share_they_are_coloured_by(engine, open_page):
+    ada, _ = seed(engine)
+    at = open_page(PAGE, member_id=ada)
+    heatmap = next(spec for spec in chart_specs(at) if any(layer["mark"]["type"] == "rect"
+                                                             for layer in spec.get("layer", [])))
+    encodings = {layer["mark"]["type"]: layer["encoding"] for layer in heatmap["layer"]}
+    assert encodings["rect"]["color"]["field"] == "rate"
+    assert (encodings["text"]["text"]["field"], encodings["text"]["text"]["format"]) == ("rate", ".0%")
+    tooltip = {t["field"] for t in encodings["text"]["tooltip"]}
+    assert {"conversations", "base", "rate"} <= tooltip  # the counts behind the share, on hover
+    caption = next(c.value for c in at.caption if "biggest topics" in c.value)
+    assert "share" in caption and "Hover" in caption

@@ -78,7 +78,7 @@ for alert in alerts.itertuples():
         with links[0]:
             page_link(EXPLORER, "Read these weeks' conversations", icon=":material/forum:",
                       query_params=explorer_params(alert))
-        if alert.issue_id is not None:
+        if pd.notna(alert.issue_id):  # a missing id is <NA> in the frame, never None
             with links[1]:
                 page_link(ISSUES_PAGE, f"Issue #{int(alert.issue_id)}", icon=":material/bug_report:",
                           query_params={"id": str(int(alert.issue_id))})

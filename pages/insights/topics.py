@@ -78,11 +78,13 @@ with left:
         for ex in examples.itertuples():
             reader_link(ex.conversation_id, f"{ex.preview[:90] or '(no user text)'}")
 with right, st.form("rename_topic"):
-    st.text_input("Team name for this topic", value=row["custom_label"] or "", key="topic_name",
+    name_key = f"topic_name_{topic_id}"  # one box per topic: it shows the picked topic's name, not the last one's
+    team_name = "" if pd.isna(row["custom_label"]) else row["custom_label"]  # NaN once another topic has a name
+    st.text_input("Team name for this topic", value=team_name, key=name_key,
                   placeholder=row["generated_label"], max_chars=120,
                   help="Leave empty to go back to the generated keywords. The name survives re-analysis.")
     if st.form_submit_button("Save name", icon=":material/edit:") and (member := require_member("rename a topic")):
-        if write(analytics.rename_topic, "Topic renamed.", topic_id=topic_id, label=st.session_state["topic_name"],
+        if write(analytics.rename_topic, "Topic renamed.", topic_id=topic_id, label=st.session_state[name_key],
                  member_id=member):
             st.rerun()
 
@@ -92,8 +94,9 @@ data = heatmap_data(pain, top_ids)
 if data.empty:
     st.caption("No pain points yet: tag conversations in the reader, or run `reviewlab analyze` for the signals.")
 else:
-    st.caption(f"The {len(top_ids)} biggest topics. Tags: share of the topic's reviewed conversations with that "
-               "pain-point tag; signals: share of all its conversations.")
+    st.caption(f"The {len(top_ids)} biggest topics. Each cell shows a share (number and colour): of the topic's "
+               "reviewed conversations with that pain-point tag, or of all its conversations for a signal. Hover a "
+               "cell for the counts.")
     st.altair_chart(build_topic_heatmap(data), width="stretch")
 
 st.subheader("Trends by week")

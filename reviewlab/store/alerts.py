@@ -109,6 +109,7 @@ def alerts_frame(*, session: Session, statuses: list[str] | None = None) -> pd.D
                      "week": alert.week, "value": alert.value, "baseline": alert.baseline, "z": alert.z,
                      "status": alert.status, "issue_id": alert.issue_id, "fired_at": alert.fired_at})
     frame = pd.DataFrame(rows, columns=ALERT_COLUMNS)
+    frame["issue_id"] = frame["issue_id"].astype("Int64")  # missing ids stay <NA>, not float NaN
     return frame.sort_values(["week", "z", "id"], ascending=[False, False, True]).reset_index(drop=True)
 
 
@@ -211,9 +212,20 @@ def save_rule(*, session: Session, member_id: int | None, rule_id: int | None = 
         raise ValueError("An alert rule needs a name.")
     if changes.get("metric", rule.metric) not in METRICS:
         raise ValueError(f"Unknown metric {changes['metric']!r}; choose one of {', '.join(METRICS)}.")
+    if changes.get("name"):
+        same_name = select(AlertRule.id).where(func.lower(AlertRule.name) == changes["name"].lower())
+        if rule.id is not None:
+            same_name = same_name.where(AlertRule.id != rule.id)
+        if session.execute(same_name).first():
+            raise ValueError(f"An alert rule named {changes['name']!r} already exists; pick another name.")
     metric, scope = changes.get("metric", rule.metric), changes.get("scope", rule.scope)
-    if metric == "topic_frustration" and scope and not scope.isdigit():
+    if metric == "topic_frustration" and scope and not (scope.isascii() and scope.isdigit()):
         raise ValueError(f"The scope of a topic rule is a topic id (a number) or empty for all, not {scope!r}.")
+    if metric == "topic_frustration" and scope and {"metric", "scope"} & changes.keys():
+        topic = session.get(Topic, int(scope)) if len(scope) <= 18 else None  # longer: beyond a 64-bit id
+        if topic is None or not topic.active:
+            raise ValueError(f"There is no active topic #{scope} (see Insights › Topics for the ids); leave the scope "
+                             "empty for all topics.")
     if "z_threshold" in changes and not 0 < changes["z_threshold"] <= 20:
         raise ValueError("The z-score threshold must be between 0 and 20.")
     for key, value in changes.items():

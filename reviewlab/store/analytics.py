@@ -173,10 +173,12 @@ def similar_conversations(*, session: Session, conversation_id: str, k: int = 5)
 def suggest_tags(*, session: Session, conversation_id: str, neighbours: int = 15, top: int = 5) -> pd.DataFrame:
     """Tags this conversation probably deserves, voted by its `neighbours` nearest tagged conversations.
 
-    score = similarity-weighted share of those neighbours carrying the tag; tags it already has are left out.
-    Columns: tag_id, tag, kind, score, votes, examples (ids of the neighbours with the tag).
+    score = share of those neighbours' similarity weight on the ones carrying the tag (each tag against the same
+    neighbours, so the scores of several tags can add up to more than 1); tags it already has are left out.
+    Columns: tag_id, tag, kind, score, votes (neighbours with the tag), neighbours (how many were looked at),
+    examples (ids of the neighbours with the tag).
     """
-    columns = ["tag_id", "tag", "kind", "score", "votes", "examples"]
+    columns = ["tag_id", "tag", "kind", "score", "votes", "neighbours", "examples"]
     index = get_index(session, model_name())
     vector = index.vector(conversation_id)
     if vector is None:
@@ -202,8 +204,8 @@ def suggest_tags(*, session: Session, conversation_id: str, neighbours: int = 15
                 names[tag_id] = name
     kinds = dict(session.execute(select(Tag.id, Tag.kind).where(Tag.id.in_(list(votes)), ~Tag.archived)).all())
     rows = [{"tag_id": t, "tag": names[t], "kind": kinds[t], "score": round(sum(near[c] for c in cids) / weight, 3),
-             "votes": len(cids), "examples": sorted(cids, key=lambda c: -near[c])} for t, cids in votes.items()
-            if t in kinds]
+             "votes": len(cids), "neighbours": len(near), "examples": sorted(cids, key=lambda c: -near[c])}
+            for t, cids in votes.items() if t in kinds]
     rows.sort(key=lambda r: (-r["score"], r["tag"]))
     return pd.DataFrame(rows[:top], columns=columns)
 

@@ -62,9 +62,13 @@ def similar_section(conversation_id: str, member_id: int | None) -> None:
 
     if not suggestions.empty:
         st.markdown("**Suggested tags** (from the nearest tagged conversations)")
+        st.caption("How many of the nearest tagged conversations carry each tag, and their share of those "
+                   "conversations' total similarity to this one. A conversation can carry several tags, so the "
+                   "shares do not add up to 100%.")
         for s in suggestions.itertuples():
             line = st.columns([5, 1], vertical_alignment="center")
-            line[0].markdown(f"{safe_markdown(s.tag)} · {s.score:.0%} of the weight, {s.votes} neighbours")
+            line[0].markdown(f"{safe_markdown(s.tag)} · on {s.votes} of the {s.neighbours} nearest tagged "
+                             f"conversations: {s.score:.0%} of their similarity weight")
             if line[1].button("Add", key=f"suggest_{conversation_id}_{s.tag_id}", disabled=member_id is None,
                               type="tertiary"):
                 if _write(add_annotation, f"Tagged {s.tag}.", conversation_id=conversation_id, tag_id=int(s.tag_id),
