@@ -1,7 +1,9 @@
 """Altair charts of the culture indicators: `build_*_chart(df)` functions (no Streamlit: the report uses them too).
 
-Each builder takes a long DataFrame shaped by the matching `*_data` helper and types every field. Weeks are on a
-temporal x axis (`week_start:T`, the Monday in UTC) with the ISO label (`week:N`) in the tooltip.
+Each builder takes a long DataFrame shaped by the matching `*_data` helper and types every field. Weeks run across
+an ordinal x axis labelled by ISO week (`week:O`, "2026-W36"), one slot per week from the first to the last, so a
+point or bar sits exactly on its week's label. Charts size their width to the container and keep the plot height
+they are built with (autosize fit-x): axes, titles and legends are added around it, never squeezed into it.
 """
 
 from __future__ import annotations
@@ -11,12 +13,30 @@ import math
 import altair as alt
 import pandas as pd
 
-from reviewlab.indicators import INDICATOR_BY_KEY, is_off_target
+from reviewlab.indicators import INDICATOR_BY_KEY, is_off_target, week_label, week_of
 
 STATUS_COLOURS = {"on target": "#2e7d32", "off target": "#c62828", "no target": "#607d8b"}
 AXIS_FORMAT = {"share": ".0%", "count": ",.0f", "days": ".1f", "ratio": ".2f", "score": ".2f"}
-WEEK_X = alt.X("week_start:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0))
+UNIT_TITLES = {"days": "Days"}  # y-axis titles where the tick labels alone do not say the unit
 FOUND_VIA_COLOURS = alt.Scale(domain=["proactive", "reactive"], range=["#1565c0", "#ef6c00"])
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+
+def week_x(df: pd.DataFrame) -> alt.X:
+    """ISO weeks across: one slot per week from the first to the last in `df` (a week without rows stays a gap);
+    labels thinned by halving when they would overlap, so the ones left are evenly spaced."""
+    starts = pd.to_datetime(df["week_start"]).dropna()
+    mondays = pd.date_range(starts.min(), starts.max(), freq="7D") if len(starts) else []
+    domain = [week_label(week_of(monday.date())) for monday in mondays]
+    return alt.X("week:O", title=None, scale=alt.Scale(domain=domain) if domain else alt.Undefined,
+                 axis=alt.Axis(labelAngle=0, labelOverlap="parity"))
+
+
+def value_axis(unit: str) -> alt.Axis:
+    """The y axis of one unit; counts tick on whole numbers only (no 0, 1, 1, 2, 2)."""
+    if unit == "count":
+        return alt.Axis(format=",d", tickMinStep=1)
+    return alt.Axis(format=AXIS_FORMAT[unit])
 
 # --- Data shaping -----------------------------------------------------------------------------------------
 
@@ -73,16 +93,16 @@ def status_of(value: float, target: tuple[float, bool] | None) -> str:
 # --- Charts -----------------------------------------------------------------------------------------------
 
 
-def build_trend_chart(df: pd.DataFrame, *, height: int = 220) -> alt.LayerChart:
+def build_trend_chart(df: pd.DataFrame, *, height: int = 160) -> alt.LayerChart:
     """Line of one indicator per week, points coloured on/off target, the target as a dashed rule."""
     unit = df["unit"].iloc[0] if len(df) else "score"
     title = df["indicator"].iloc[0] if len(df) else ""
-    y = alt.Y("value:Q", title=None, axis=alt.Axis(format=AXIS_FORMAT[unit]),
+    y = alt.Y("value:Q", title=UNIT_TITLES.get(unit), axis=value_axis(unit),
               scale=alt.Scale(domain=[0, 1]) if unit == "share" else alt.Scale(zero=True))
     tooltip = [alt.Tooltip("week:N", title="Week"), alt.Tooltip("value:Q", title=title, format=AXIS_FORMAT[unit]),
                alt.Tooltip("status:N", title="Status")]
     # Data on the layer, not on each part: Altair would otherwise hash each part's DataFrame (slow).
-    base = alt.Chart().encode(x=WEEK_X)
+    base = alt.Chart().encode(x=week_x(df))
     line = base.mark_line(color="#455a64").encode(y=y)
     points = base.mark_point(filled=True, size=60).encode(
         y=y,
@@ -93,30 +113,30 @@ def build_trend_chart(df: pd.DataFrame, *, height: int = 220) -> alt.LayerChart:
     rule = alt.Chart().transform_filter("isValid(datum.target)").mark_rule(
         strokeDash=[6, 4], color="#c62828"
     ).encode(y=alt.Y("mean(target):Q"))
-    return alt.layer(line, points, rule, data=df).properties(title=title, height=height)
+    return alt.layer(line, points, rule, data=df).properties(title=title, height=height, autosize=FIT_WIDTH)
 
 
-def build_series_chart(df: pd.DataFrame, *, unit: str = "count", title: str = "", height: int = 260) -> alt.Chart:
+def build_series_chart(df: pd.DataFrame, *, unit: str = "count", title: str = "", height: int = 200) -> alt.Chart:
     """Several weekly series of one unit as coloured lines (e.g. active users and conversations)."""
     return alt.Chart(df).mark_line(point=True).encode(
-        x=WEEK_X,
-        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=AXIS_FORMAT[unit])),
+        x=week_x(df),
+        y=alt.Y("value:Q", title=UNIT_TITLES.get(unit), axis=value_axis(unit)),
         color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("week:N", title="Week"), alt.Tooltip("series:N", title="Series"),
                  alt.Tooltip("value:Q", title="Value", format=AXIS_FORMAT[unit])],
-    ).properties(title=title, height=height)
+    ).properties(title=title, height=height, autosize=FIT_WIDTH)
 
 
-def build_issues_chart(df: pd.DataFrame, *, height: int = 220) -> alt.Chart:
+def build_issues_chart(df: pd.DataFrame, *, height: int = 200) -> alt.Chart:
     """Stacked bars of issues detected per week, proactive below reactive."""
     return alt.Chart(df).mark_bar().encode(
-        x=WEEK_X,
-        y=alt.Y("issues:Q", title="Issues detected", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
+        x=week_x(df),
+        y=alt.Y("issues:Q", title="Issues detected", stack="zero", axis=value_axis("count")),
         color=alt.Color("found_via:N", title=None, scale=FOUND_VIA_COLOURS, legend=alt.Legend(orient="bottom")),
         order=alt.Order("found_via:N", sort="ascending"),
         tooltip=[alt.Tooltip("week:N", title="Week"), alt.Tooltip("found_via:N", title="Found"),
                  alt.Tooltip("issues:Q", title="Issues")],
-    ).properties(title="Issues by how they were found", height=height)
+    ).properties(title="Issues by how they were found", height=height, autosize=FIT_WIDTH)
 
 
 def build_cohort_chart(df: pd.DataFrame, *, height: int = 320) -> alt.Chart:
@@ -129,13 +149,13 @@ def build_cohort_chart(df: pd.DataFrame, *, height: int = 320) -> alt.Chart:
         tooltip=[alt.Tooltip("cohort:O", title="Cohort"), alt.Tooltip("age:O", title="Week"),
                  alt.Tooltip("users:Q", title="Active users"), alt.Tooltip("cohort_size:Q", title="Cohort size"),
                  alt.Tooltip("retention:Q", title="Retention", format=".0%")],
-    ).properties(title="Cohort retention", height=height)
+    ).properties(title="Cohort retention", height=height, autosize=FIT_WIDTH)
 
 
-def build_kpi_chart(df: pd.DataFrame, *, height: int = 240) -> alt.LayerChart:
+def build_kpi_chart(df: pd.DataFrame, *, height: int = 200) -> alt.LayerChart:
     """A business KPI (solid, left axis) beside a satisfaction indicator (dashed, right axis), per week."""
     base = alt.Chart().encode(
-        x=WEEK_X,
+        x=week_x(df),
         color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("week:N", title="Week"), alt.Tooltip("series:N", title="Series"),
                  alt.Tooltip("value:Q", title="Value", format=",.2f")],
@@ -146,4 +166,4 @@ def build_kpi_chart(df: pd.DataFrame, *, height: int = 240) -> alt.LayerChart:
         point=True, strokeDash=[5, 3]).encode(y=alt.Y("value:Q", title="Satisfaction", axis=alt.Axis(orient="right"),
                                                       scale=alt.Scale(zero=False)))
     return alt.layer(kpi, satisfaction, data=df).resolve_scale(y="independent").properties(
-        title="Business KPI beside satisfaction", height=height)
+        title="Business KPI beside satisfaction", height=height, autosize=FIT_WIDTH)

@@ -417,6 +417,22 @@ def is_off_target(value: float, target: float | None, higher_is_better: bool) ->
     return bool(value < target) if higher_is_better else bool(value > target)
 
 
+def target_input(key: str, targets: Mapping[str, tuple[float, bool]]) -> tuple[float, bool]:
+    """What a target form shows for an indicator: its stored target (shares in %) and direction, or a default
+    (50% for shares, 0 otherwise, and the indicator's own direction) when none is stored."""
+    spec = INDICATOR_BY_KEY[key]
+    scale = 100 if spec.unit == "share" else 1
+    if key in targets:
+        target, higher = targets[key]
+        return float(target) * scale, bool(higher)
+    return (50.0 if spec.unit == "share" else 0.0), spec.higher_is_better
+
+
+def target_from_input(key: str, shown: float) -> float:
+    """A value typed in a target form back in the indicator's unit (shares are typed in %)."""
+    return shown / 100 if INDICATOR_BY_KEY[key].unit == "share" else shown
+
+
 def format_value(key: str, value: float | None, *, proactive: int = 0) -> str:
     """Human display: shares as %, days with one decimal; NaN as "–", an undefined ratio with P > 0 as "∞"."""
     unit = INDICATOR_BY_KEY[key].unit

@@ -28,7 +28,10 @@ def build_topic_heatmap(data: pd.DataFrame, *, height: int = 420) -> alt.Chart:
         color=alt.Color("rate:Q", title="Share", scale=alt.Scale(scheme="orangered", domainMin=0),
                         legend=alt.Legend(format=".0%")),
     )
-    text = base.mark_text(fontSize=10).encode(text=alt.Text("rate:Q", format=".0%"))
+    text = base.mark_text(fontSize=10).transform_joinaggregate(top="max(rate)").encode(
+        text=alt.Text("rate:Q", format=".0%"),
+        color=alt.condition("datum.rate > 0.55 * datum.top", alt.value("white"), alt.value("black")),  # on dark cells
+    )
     return (cells + text).properties(height=height)
 
 

@@ -1,15 +1,16 @@
 """The weekly report: indicators with their charts, top pain points, issues, decisions and follow-ups.
 
 Three renderings of one `WeeklyReport`: Markdown (charts as image files beside it), self-contained HTML (charts as
-PNG data URIs, no scripts, no remote content) and a CSV of the weekly indicator table. Conversation snippets and
-titles are untrusted text: HTML-escaped in HTML; in Markdown, every character with a Markdown or HTML meaning is
-backslash-escaped, so no link, image or tag can come from the data.
+PNG data URIs, no scripts, no remote content) and a CSV of the weekly indicator table (raw numbers, see
+`report_csv`). Conversation snippets and titles are untrusted text: HTML-escaped in HTML; in Markdown, every
+character with a Markdown or HTML meaning is backslash-escaped, so no link, image or tag can come from the data.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -227,8 +228,15 @@ def _html_list(title: str, items: list[str], empty: str) -> list[str]:
 
 
 def report_csv(report: WeeklyReport) -> str:
-    """The weekly indicator table (one row per week of the trend window), safe to open in a spreadsheet."""
+    """The weekly indicator table (one row per week of the trend window), safe to open in a spreadsheet.
+
+    Raw numbers: shares as fractions (0.6), days as decimals, and the counts behind them. An empty cell is an
+    undefined value (no data that week); `proactive_ratio` is `inf` in a week with proactive but no reactive issues,
+    where the Markdown and HTML show "∞".
+    """
     table = report.table.drop(columns="week_start").reset_index(drop=True)
+    only_proactive = table["proactive_ratio"].isna() & (table["proactive_issues"] > 0)
+    table.loc[only_proactive, "proactive_ratio"] = math.inf
     return safe_frame(table).to_csv(index=False)
 
 

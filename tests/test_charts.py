@@ -73,8 +73,6 @@ def test_trend_chart_marks_off_target_weeks_and_draws_the_target(table):
     spec = build_trend_chart(trend_data(table, "proactive_share", (0.6, True))).to_dict()
     line, points, rule = spec["layer"]
     assert (line["mark"]["type"], points["mark"]["type"], rule["mark"]["type"]) == ("line", "point", "rule")
-    assert line["encoding"]["x"] == {"field": "week_start", "type": "temporal", "title": None,
-                                     "axis": {"format": "%d %b", "labelAngle": 0}}
     assert points["encoding"]["y"]["axis"]["format"] == ".0%"
     assert rule["encoding"]["y"]["field"] == "target"
     assert spec["title"] == "Proactive share"
@@ -91,14 +89,15 @@ def test_trend_chart_for_lower_is_better_and_without_target(table):
     plain = build_trend_chart(trend_data(table, "weekly_active_users")).to_dict()
     rows = datasets(plain)
     assert {r["status"] for r in rows} == {"no target"} and all(r["target"] is None for r in rows)
-    assert plain["layer"][1]["encoding"]["y"]["axis"]["format"] == ",.0f"
+    assert plain["layer"][1]["encoding"]["y"]["axis"] == {"format": ",d", "tickMinStep": 1}
 
 
 def test_issues_chart_stacks_proactive_and_reactive(table):
     spec = build_issues_chart(issues_data(table)).to_dict()
     assert spec["mark"]["type"] == "bar"
     assert spec["encoding"]["y"] == {"field": "issues", "type": "quantitative", "stack": "zero",
-                                     "title": "Issues detected", "axis": {"tickMinStep": 1, "format": "d"}}
+                                     "title": "Issues detected", "axis": {"format": ",d", "tickMinStep": 1}}
+    assert spec["height"] == 200 and spec["autosize"] == {"type": "fit-x", "contains": "padding"}
     assert spec["encoding"]["color"]["scale"]["domain"] == ["proactive", "reactive"]
     rows = datasets(spec)
     assert len(rows) == 8
@@ -138,3 +137,52 @@ def test_kpi_chart_puts_the_kpi_beside_satisfaction_on_two_axes(table):
         ("revenue", 5.0), ("revenue", 6.0), ("revenue", 7.0),
         ("Reviewer satisfaction", 3.0), ("Reviewer satisfaction", 3.5), ("Reviewer satisfaction", 4.0),
     ]
+
+
+WEEKS = ["2026-W10", "2026-W11", "2026-W12", "2026-W13"]
+
+
+def all_charts(table) -> list:
+    weekly_kpis = pd.DataFrame({"week_no": [W1, W1 + 3], "kpi": ["revenue"] * 2, "value": [5.0, 7.0]})
+    table = table.assign(reviewer_satisfaction=[3.0, None, None, 4.0])  # W11 and W12 have neither series
+    return [
+        build_trend_chart(trend_data(table, "proactive_share", (0.6, True))),
+        build_series_chart(series_data(table, ["weekly_active_users", "conversations"])),
+        build_issues_chart(issues_data(table)),
+        build_kpi_chart(kpi_data(weekly_kpis, table, "revenue")),
+    ]
+
+
+def test_week_axes_label_every_iso_week(table):
+    """Weeks run across by ISO label, one slot per week (gaps kept): points and bars sit on their week's label."""
+    for chart in all_charts(table):
+        spec = chart.to_dict()
+        x = spec.get("encoding", spec.get("layer", [{}])[0].get("encoding"))["x"]
+        assert (x["field"], x["type"]) == ("week", "ordinal")
+        assert x["scale"] == {"domain": WEEKS}
+        assert x["axis"] == {"labelAngle": 0, "labelOverlap": "parity"}
+
+
+def test_charts_keep_their_plot_height_at_any_width(table):
+    """fit-x: the width follows the container, the plot keeps its height (titles and legends go around it)."""
+    for chart in all_charts(table) + [build_cohort_chart(cohort_retention(
+            activity_from_pairs(pd.DataFrame({"week": [W1], "user_id": ["a"]}), W1, W1)))]:
+        spec = chart.to_dict()
+        assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+        assert spec["height"] >= 160
+
+
+def test_count_axes_tick_on_whole_numbers(table):
+    table["cross_functional_meetings"] = [0.0, 1.0, 2.0, 2.0]
+    trend = build_trend_chart(trend_data(table, "cross_functional_meetings", (2.0, True))).to_dict()
+    series = build_series_chart(series_data(table, ["weekly_active_users", "conversations"])).to_dict()
+    for y in (trend["layer"][0]["encoding"]["y"], trend["layer"][1]["encoding"]["y"], series["encoding"]["y"]):
+        assert y["axis"] == {"format": ",d", "tickMinStep": 1}
+    share = build_trend_chart(trend_data(table, "proactive_share")).to_dict()
+    assert share["layer"][0]["encoding"]["y"]["axis"] == {"format": ".0%"}
+
+
+def test_days_axis_is_titled(table):
+    spec = build_series_chart(series_data(table, ["median_days_to_detect", "median_days_to_resolve"]),
+                              unit="days").to_dict()
+    assert spec["encoding"]["y"]["title"] == "Days"

@@ -23,6 +23,8 @@ from reviewlab.indicators import (
     kpi_correlations,
     kpi_weekly,
     parse_week,
+    target_from_input,
+    target_input,
     week_has_data,
     week_label,
     week_of,
@@ -255,6 +257,16 @@ def test_format_value():
     assert format_value("weekly_active_users", 1234.0) == "1,234"
     assert format_value("proactive_ratio", math.nan, proactive=3) == "∞"
     assert format_value("proactive_ratio", math.nan) == "–"
+
+
+def test_target_form_shows_each_indicators_own_target_or_default():
+    targets = {"proactive_share": (0.6, True), "median_days_to_resolve": (2.0, True)}
+    assert target_input("proactive_share", targets) == (60.0, True)  # shares in %
+    assert target_input("median_days_to_resolve", targets) == (2.0, True)  # the stored direction wins
+    assert target_input("median_days_to_detect", targets) == (0.0, False)  # default: its own direction
+    assert target_input("meeting_content_share", targets) == (50.0, True)
+    assert target_from_input("proactive_share", 60.0) == pytest.approx(0.6)
+    assert target_from_input("median_days_to_detect", 4.0) == 4.0
 
 
 # --- Targets and KPI uploads (store) ----------------------------------------------------------------------

@@ -99,24 +99,28 @@ def test_week_and_window_are_picked_and_linked(open_page, member_id):
     assert metrics(at)["Weekly active users"][0] == "1"
 
 
+def target_inputs(at, key: str) -> tuple[float, str]:
+    return at.number_input(key=f"target_value_{key}").value, at.radio(key=f"target_direction_{key}").value
+
+
 def test_set_and_remove_targets(open_page, member_id, engine):
     at = open_page(PAGE, member_id=member_id, query_params=W10)
     at.selectbox(key="target_indicator").set_value("proactive_share").run()
-    at.number_input(key="target_value").set_value(90.0)
-    at.radio(key="target_direction").set_value("Higher is better")
+    at.number_input(key="target_value_proactive_share").set_value(90.0)
+    at.radio(key="target_direction_proactive_share").set_value("Higher is better")
     at.button(key="target_save").click().run()
     with session_scope(engine) as s:
         target = s.get(IndicatorTarget, "proactive_share")
         audit = s.exec(select(AuditLog).where(AuditLog.entity == "indicatortarget")).one()
     assert (target.target, target.higher_is_better) == (0.9, True)
     assert audit.member_id == member_id
-    assert "Target saved for Proactive share." in at.success[0].value
+    assert [m.value for m in at.expander[0].success] == ["Target saved for Proactive share."]
     assert ":red[●] Proactive share" in metrics(at)
     assert "Off target this week: **Proactive share** 67% (target 90%)" in at.warning[0].value
 
     at.selectbox(key="target_indicator").set_value("median_days_to_detect").run()
-    at.number_input(key="target_value").set_value(4.0)
-    at.radio(key="target_direction").set_value("Lower is better")
+    at.number_input(key="target_value_median_days_to_detect").set_value(4.0)
+    at.radio(key="target_direction_median_days_to_detect").set_value("Lower is better")
     at.button(key="target_save").click().run()
     at.selectbox(key="target_indicator").set_value("proactive_share").run()
     at.button(key="target_clear").click().run()
@@ -124,7 +128,35 @@ def test_set_and_remove_targets(open_page, member_id, engine):
         assert s.get(IndicatorTarget, "proactive_share") is None
         assert s.get(IndicatorTarget, "median_days_to_detect").higher_is_better is False
     assert "Proactive share" in metrics(at)  # no longer judged
-    assert "All 1 indicator(s) with a target are on target this week." in at.success[-1].value
+    assert target_inputs(at, "proactive_share") == (50.0, "Higher is better")  # back to the default
+    assert "All 1 indicator(s) with a target are on target this week." in at.success[0].value
+
+
+def test_target_inputs_follow_the_selected_indicator(open_page, member_id, engine):
+    at = open_page(PAGE, member_id=member_id, query_params=W10)
+    at.selectbox(key="target_indicator").set_value("proactive_share").run()
+    at.number_input(key="target_value_proactive_share").set_value(60.0)
+    at.button(key="target_save").click().run()
+    # Another indicator shows its own default, not the first one's 60 / higher is better.
+    at.selectbox(key="target_indicator").set_value("median_days_to_detect").run()
+    assert target_inputs(at, "median_days_to_detect") == (0.0, "Lower is better")
+    at.number_input(key="target_value_median_days_to_detect").set_value(5.0)
+    at.button(key="target_save").click().run()
+    with session_scope(engine) as s:
+        detect = s.get(IndicatorTarget, "median_days_to_detect")
+    assert (detect.target, detect.higher_is_better) == (5.0, False)
+    at.selectbox(key="target_indicator").set_value("proactive_share").run()
+    assert target_inputs(at, "proactive_share") == (60.0, "Higher is better")
+    at.selectbox(key="target_indicator").set_value("median_days_to_detect").run()
+    assert target_inputs(at, "median_days_to_detect") == (5.0, "Lower is better")
+
+
+def test_target_messages_show_in_the_open_panel(open_page, member_id):
+    at = open_page(PAGE, member_id=member_id, query_params=W10)
+    at.button(key="target_clear").click().run()
+    panel = at.expander[0]
+    assert panel.label == "Targets" and at.session_state["targets_open"] is True
+    assert [m.value for m in panel.success] == [m.value for m in at.success] == ["Meeting content had no target."]
 
 
 def test_targets_need_an_identity(open_page, member_id):

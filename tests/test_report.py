@@ -7,6 +7,7 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
@@ -74,6 +75,8 @@ def seed_week(engine) -> None:
                      follow_up_on=(MONDAY - timedelta(days=3)).date()),
             Decision(title="Kept promise", decided_at=MONDAY - timedelta(days=20),
                      follow_up_on=(MONDAY - timedelta(days=4)).date(), follow_up_done=True),
+            Decision(title="Done early", decided_at=MONDAY - timedelta(days=20),
+                     follow_up_on=(MONDAY + timedelta(days=2)).date(), follow_up_done=True),  # due, but done
         ])
         s.flush()
         s.add(DecisionEvidence(decision_id=decision.id, kind="conversation", ref="c0"))
@@ -129,6 +132,27 @@ def test_csv_is_the_weekly_table(report):
     rows = list(csv.DictReader(io.StringIO(report_csv(report))))
     assert len(rows) == 12 and rows[-1]["week"] == "2026-W10"
     assert rows[-1]["conversations"] == "3.0" and rows[-1]["proactive_share"] == "1.0"
+
+
+def test_csv_agrees_with_the_markdown_on_an_infinite_ratio(report):
+    # W10 has one proactive issue and no reactive one: ∞ in Markdown and HTML, inf in the CSV.
+    assert "**Proactive : reactive** (leading) | ∞ |" in report_markdown(report)
+    assert "<td>∞</td>" in report_html(report)
+    rows = list(csv.DictReader(io.StringIO(report_csv(report))))
+    assert rows[-1]["proactive_ratio"] == "inf"
+    assert rows[-2]["proactive_ratio"] == ""  # no issues at all: undefined, left empty
+    assert rows[-3]["proactive_ratio"] == "0.0"  # W08: one reactive issue
+    assert pd.isna(report.table["proactive_ratio"].iloc[-1])  # the table itself keeps NaN
+
+
+def test_done_follow_ups_are_not_listed_as_due(report):
+    assert "Done early" not in report.activity.follow_ups["title"].tolist()
+    assert "Done early" not in report_markdown(report) and "Done early" not in report_html(report)
+
+
+def test_learning_chart_names_its_unit(report):
+    spec = report.charts["learning"].to_dict()
+    assert spec["title"] == "Organisational learning" and spec["encoding"]["y"]["title"] == "Days"
 
 
 def test_md_escape():

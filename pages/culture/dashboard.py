@@ -29,6 +29,8 @@ from reviewlab.indicators import (
     compare_weeks,
     default_week,
     parse_week,
+    target_from_input,
+    target_input,
     week_label,
 )
 from reviewlab.report import build_weekly_report, chart_pngs, report_csv, report_html, report_markdown
@@ -73,30 +75,38 @@ def _html(report) -> str:
 # --- Writes (callbacks run before the rerun, so the page redraws with the new values) -------------------
 
 
+def target_widget_keys(indicator: str) -> tuple[str, str]:
+    """Value and direction widgets keyed per indicator, so each starts from that indicator's own target."""
+    return f"target_value_{indicator}", f"target_direction_{indicator}"
+
+
 def save_target() -> None:
     key = st.session_state["target_indicator"]
-    value = st.session_state["target_value"]
-    if INDICATOR_BY_KEY[key].unit == "share":
-        value = value / 100
-    higher = st.session_state["target_direction"] == "Higher is better"
+    value_key, direction_key = target_widget_keys(key)
+    value = target_from_input(key, st.session_state[value_key])
+    higher = st.session_state[direction_key] == "Higher is better"
+    st.session_state["targets_open"] = True
     try:
         run_write(set_target, indicator=key, target=value, higher_is_better=higher, member_id=current_member_id())
     except ValueError as exc:
-        st.session_state["dashboard_message"] = ("error", str(exc))
+        st.session_state["target_message"] = ("error", str(exc))
         return
-    st.session_state["dashboard_message"] = ("success", f"Target saved for {INDICATOR_BY_KEY[key].label}.")
+    st.session_state["target_message"] = ("success", f"Target saved for {INDICATOR_BY_KEY[key].label}.")
 
 
 def remove_target() -> None:
     key = st.session_state["target_indicator"]
+    st.session_state["targets_open"] = True
     try:
         removed = run_write(clear_target, indicator=key, member_id=current_member_id())
     except ValueError as exc:
-        st.session_state["dashboard_message"] = ("error", str(exc))
+        st.session_state["target_message"] = ("error", str(exc))
         return
+    for widget in target_widget_keys(key):  # back to the indicator's defaults
+        st.session_state.pop(widget, None)
     label = INDICATOR_BY_KEY[key].label
-    st.session_state["dashboard_message"] = ("success", f"Target removed for {label}." if removed
-                                             else f"{label} had no target.")
+    st.session_state["target_message"] = ("success", f"Target removed for {label}." if removed
+                                          else f"{label} had no target.")
 
 
 def upload_kpis() -> None:
@@ -128,8 +138,8 @@ def show_message(key: str) -> None:
 
 
 def draw(chart, where=st) -> None:
-    """A chart at full width and at the height it was built with (Streamlit would otherwise shrink it)."""
-    where.altair_chart(chart, width="stretch", height=chart.height if isinstance(chart.height, int) else "content")
+    """A chart at full width; its plot keeps the height it was built with (see reviewlab.charts)."""
+    where.altair_chart(chart, width="stretch", height="content")
 
 
 def tiles(comparison: pd.DataFrame, keys: list[str], per_row: int = 4) -> None:
@@ -240,7 +250,8 @@ def business_section(bundle) -> None:
 
 
 def targets_panel(bundle) -> None:
-    with st.expander("Targets", icon=":material/flag:"):
+    # Stateful (keyed) so that saving or removing a target keeps it open.
+    with st.expander("Targets", icon=":material/flag:", key="targets_open", on_change="rerun"):
         st.caption("The team's target per indicator, stored for everyone. Off-target values turn red above.")
         current = pd.DataFrame([
             {"Indicator": INDICATOR_BY_KEY[k].label, "Target": t if INDICATOR_BY_KEY[k].unit != "share" else t * 100,
@@ -252,21 +263,21 @@ def targets_panel(bundle) -> None:
             st.dataframe(current, hide_index=True, width="stretch")
         key = st.selectbox("Indicator", [i.key for i in INDICATORS], format_func=lambda k: INDICATOR_BY_KEY[k].label,
                            key="target_indicator")
-        spec = INDICATOR_BY_KEY[key]
-        existing = bundle.targets.get(key)
-        is_share = spec.unit == "share"
-        shown = (existing[0] * 100 if is_share else existing[0]) if existing else (50.0 if is_share else 0.0)
+        unit = INDICATOR_BY_KEY[key].unit
+        is_share = unit == "share"
+        shown, higher = target_input(key, bundle.targets)
+        value_key, direction_key = target_widget_keys(key)
         left, right = st.columns(2)
-        left.number_input("Target (%)" if is_share else f"Target ({spec.unit})", value=float(shown),
-                          min_value=0.0, max_value=100.0 if is_share else None, step=5.0 if is_share else 1.0,
-                          key="target_value")
-        higher = existing[1] if existing else spec.higher_is_better
+        left.number_input("Target (%)" if is_share else f"Target ({unit})", value=shown,
+                          min_value=None if unit == "score" else 0.0, max_value=100.0 if is_share else None,
+                          step=5.0 if is_share else (0.1 if unit == "score" else 1.0), key=value_key)
         right.radio("Direction", ["Higher is better", "Lower is better"], index=0 if higher else 1,
-                    key="target_direction", horizontal=True)
+                    key=direction_key, horizontal=True)
         disabled = current_member_id() is None
         save, clear, _ = st.columns([1, 1, 4])
         save.button("Save target", key="target_save", on_click=save_target, type="primary", disabled=disabled)
         clear.button("Remove target", key="target_clear", on_click=remove_target, disabled=disabled)
+        show_message("target_message")
         if disabled:
             st.caption("Pick your name in the sidebar to change targets.")
 
@@ -316,7 +327,6 @@ st.query_params.update({"view": audience, "week": week_label(week), "weeks": str
 
 bundle = load_bundle(url, max(week - window + 1, first_data), week)
 comparison = compare_weeks(bundle.table, week, bundle.targets)
-show_message("dashboard_message")
 off_target_banner(comparison)
 leading_section(bundle, comparison, audience)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pandas as pd
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
 from reviewlab.indicators import week_bounds
@@ -29,7 +29,7 @@ class WeekActivity:
     issues_opened: pd.DataFrame  # id, title, found_via, channel, severity, status
     issues_resolved: pd.DataFrame  # id, title, found_via, days_to_resolve
     decisions: pd.DataFrame  # id, title, owner, evidence
-    follow_ups: pd.DataFrame  # id, title, owner, follow_up_on, state (done | due | overdue)
+    follow_ups: pd.DataFrame  # id, title, owner, follow_up_on, state (due | overdue); open ones only
 
     @property
     def empty(self) -> bool:
@@ -40,7 +40,8 @@ class WeekActivity:
 def week_activity(*, session: Session, week: int, top: int = 5, snippets_per_tag: int = 2,
                   snippet_chars: int = 160) -> WeekActivity:
     """Top pain points tagged that week (with short snippets), issues opened and resolved, decisions taken,
-    and follow-ups due that week or overdue. Snippets are raw, untrusted text: escape them where rendered."""
+    and open follow-ups due that week or overdue (done ones are left out). Snippets are raw, untrusted text:
+    escape them where rendered."""
     lo, hi = week_bounds(week)
     live_pain = and_(annotation_t.c.deleted_at.is_(None), annotation_t.c.created_at >= lo,
                      annotation_t.c.created_at < hi, tag_t.c.kind == "pain_point")
@@ -73,18 +74,14 @@ def week_activity(*, session: Session, week: int, top: int = 5, snippets_per_tag
                        .order_by(decision_t.c.decided_at), ["id", "title", "owner", "evidence"])
     first_day, last_day = lo.date(), (hi - timedelta(days=1)).date()
     follow_ups = query_frame(session, select(
-        decision_t.c.id, decision_t.c.title, owner, decision_t.c.follow_up_on, decision_t.c.follow_up_done,
-    ).select_from(decided_from).where(or_(
-        and_(decision_t.c.follow_up_on >= first_day, decision_t.c.follow_up_on <= last_day),
-        and_(decision_t.c.follow_up_on < first_day, decision_t.c.follow_up_done.is_(False)),
-    )).order_by(decision_t.c.follow_up_on), ["id", "title", "owner", "follow_up_on", "done"])
-    follow_ups["state"] = "due"
-    follow_ups.loc[follow_ups["done"].astype(bool), "state"] = "done"
-    if len(follow_ups):
-        overdue = pd.to_datetime(follow_ups["follow_up_on"]) < pd.Timestamp(first_day)
-        follow_ups.loc[overdue & ~follow_ups["done"].astype(bool), "state"] = "overdue"
+        decision_t.c.id, decision_t.c.title, owner, decision_t.c.follow_up_on,
+    ).select_from(decided_from).where(
+        decision_t.c.follow_up_on <= last_day, decision_t.c.follow_up_done.is_(False),
+    ).order_by(decision_t.c.follow_up_on), ["id", "title", "owner", "follow_up_on"])
+    overdue = pd.to_datetime(follow_ups["follow_up_on"]) < pd.Timestamp(first_day)
+    follow_ups["state"] = overdue.map({True: "overdue", False: "due"})
     return WeekActivity(pain_points=pain.drop(columns="tag_id"), issues_opened=opened, issues_resolved=resolved,
-                        decisions=decisions, follow_ups=follow_ups.drop(columns="done"))
+                        decisions=decisions, follow_ups=follow_ups)
 
 
 def _snippets(session: Session, tag_ids: list[int], live_pain, tagged, per_tag: int, chars: int) -> list[list[str]]:
