@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.testing.v1.element_tree import Selectbox
 
 from reviewlab.models import Annotation, Conversation, Judgement, Member, Message, Tag
 
@@ -82,3 +84,41 @@ def judge(session: Session, conversation_id: str, member_id: int, **kwargs) -> J
     session.add(j)
     session.flush()
     return j
+
+
+class _BrowserSelectbox(Selectbox):
+    """A selectbox that sends back `held`, the label the browser shows (see `browser_selectbox`)."""
+
+    held: str
+
+    @property
+    def _widget_state(self) -> WidgetState:
+        state = WidgetState()
+        state.id = self.id
+        state.string_value = self.held
+        return state
+
+
+def shown_label(at, key: str) -> str:
+    box = at.selectbox(key=key)
+    return box.options[box.index]
+
+
+def browser_selectbox(at, key: str, label: str) -> str:
+    """Make the next run send what a browser sends for selectbox `key`: the label it showed when the user picked
+    (`label`), even where the last run relabelled the options, unless that run pushed a new value. AppTest instead
+    re-formats the Python value with the newest labels, which hides stale-label bugs. Returns the label sent."""
+    box = at.selectbox(key=key)
+    if box.proto.set_value and box.proto.HasField("raw_value"):
+        label = box.proto.raw_value
+    box.__class__ = _BrowserSelectbox
+    box.held = label
+    return label
+
+
+def column_labels(frame_element) -> dict[str, str]:
+    """The headers a table shows: {column: label} from its st.column_config."""
+    import json
+
+    config = json.loads(frame_element.proto.columns or "{}")
+    return {name: spec.get("label", name) for name, spec in config.items() if name != "_index"}

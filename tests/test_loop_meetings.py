@@ -1,11 +1,12 @@
 """Meetings log: quick records, .ics and CSV imports (bad files import nothing), idempotence, which count."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
 from reviewlab.db import session_scope
+from reviewlab.loop.meetings import log_stats
 from reviewlab.loop.meetings_import import MeetingFileError, parse_csv, parse_ics, parse_meetings_file
 from reviewlab.models import AuditLog, Meeting
 from reviewlab.store import loop
@@ -209,3 +210,19 @@ def test_quick_record_and_marking_which_count(session):
         loop.create_meeting(session=session, title=" ", held_at=datetime(2026, 3, 4, tzinfo=UTC), actor_id=None)
     audit = session.exec(select(AuditLog).where(AuditLog.entity == "meeting").order_by(AuditLog.id)).all()
     assert [a.action for a in audit] == ["create", "create", "update"]
+
+
+def test_log_stats_count_only_meetings_that_took_place(session):
+    team = add_members(session)
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    both = [team["ada"].id, team["cy"].id]
+    loop.create_meeting(session=session, title="Held", held_at=now - timedelta(days=1), attendee_ids=both,
+                        discussed_user_behaviour=True, actor_id=None)  # fmt: skip
+    loop.create_meeting(session=session, title="Not counting", held_at=now - timedelta(days=2), counts=False,
+                        actor_id=None)  # fmt: skip
+    loop.create_meeting(session=session, title="Planned", held_at=now + timedelta(days=6), attendee_ids=both,
+                        kind="review_session", actor_id=None)  # fmt: skip
+    stats = log_stats(loop.meetings_frame(session=session), now)
+    assert (stats.held, stats.upcoming, stats.counting, stats.cross_functional) == (2, 1, 1, 1)
+    assert stats.discussed_share == 1.0
+    assert log_stats(loop.meetings_frame(session=session, kind="other", date_from=now.date()), now).counting == 0

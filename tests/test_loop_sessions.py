@@ -14,8 +14,11 @@ from reviewlab.loop.sessions import (
     allocate,
     assign_round_robin,
     attendee_warnings,
+    marked_reviewed_message,
     render_agenda,
     sample_conversations,
+    seed_for,
+    session_label,
     summary_markdown,
 )
 from reviewlab.models import AuditLog, Issue, Meeting, ReviewAssignment
@@ -134,6 +137,15 @@ def test_attendee_warnings_and_agenda():
     assert attendee_warnings(["builder", "business"]) == []
     text = render_agenda(DEFAULT_AGENDA + "{keep}", title="Week 10", held_at=T0)
     assert text.startswith("# Week 10 — 2026-03-02") and "{keep}" in text
+
+
+def test_session_label_seed_and_marked_message():
+    assert session_label(T0, "Week 10") == "2026-03-02 — Week 10"
+    assert session_label(T0, "Weekly conversation review — 2026-03-02") == "Weekly conversation review — 2026-03-02"
+    assert session_label(T0.date(), "Week 10") == "2026-03-02 — Week 10"
+    assert seed_for(date(2026, 12, 10)) == 20261210
+    assert marked_reviewed_message(0).startswith("Nothing left to mark")
+    assert marked_reviewed_message(2) == "Marked reviewed: 2 open assignments done."
 
 
 # --- store: plan, progress, wrap-up ---------------------------------------------------------------------

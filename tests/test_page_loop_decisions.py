@@ -9,7 +9,7 @@ from reviewlab.db import session_scope
 from reviewlab.loop.decisions import EvidenceLink
 from reviewlab.models import Decision, DecisionEvidence
 from reviewlab.store import loop
-from tests.loop_data import T0, add_conversation, add_members, tag_id
+from tests.loop_data import T0, add_conversation, add_members, column_labels, tag_id
 
 PAGE = "pages/loop/decisions.py"
 
@@ -88,3 +88,31 @@ def test_backed_filter_and_follow_up(engine, open_page, data):
     at.button(key=f"follow_{gut.id}").click().run()
     with session_scope(engine) as s:
         assert s.get(Decision, gut.id).follow_up_done
+
+
+def test_table_labels_and_missing_values(engine, open_page, data):
+    with session_scope(engine, write=True) as s:
+        bare = loop.create_decision(session=s, title="No owner, no date", decided_at=T0, actor_id=None)
+        loop.create_decision(
+            session=s,
+            title="Owned",
+            decided_at=T0,
+            owner_id=data["bo"],
+            follow_up_on=date(2026, 4, 1),
+            actor_id=None,
+        )
+    at = open_page(PAGE, member_id=data["ada"], query_params={"id": str(bare.id)})
+    listed = at.dataframe[0].value.set_index("title")
+    assert (listed.loc["No owner, no date", "owner"], listed.loc["No owner, no date", "follow_up_on"]) == ("—", "—")
+    assert (listed.loc["Owned", "owner"], listed.loc["Owned", "follow_up_on"]) == ("Bo", "2026-04-01")
+    labels = column_labels(at.dataframe[0])
+    assert (labels["follow_up_on"], labels["follow_up_done"], labels["owner"]) == (
+        "Follow up on",
+        "Follow-up done",
+        "Owner",
+    )
+    caption = next(c.value for c in at.caption if c.value.startswith("Decided"))
+    assert "owner nobody" in caption and "no follow-up date" in caption
+    # A picked decision that the filter hides stays open.
+    at.selectbox(key="d_filter").set_value(True).run()
+    assert at.subheader[0].value == "No owner, no date"

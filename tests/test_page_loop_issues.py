@@ -9,7 +9,17 @@ from sqlmodel import select
 from reviewlab.db import session_scope
 from reviewlab.models import AuditLog, Issue, IssueEvidence
 from reviewlab.store import loop
-from tests.loop_data import T0, add_conversation, add_members, annotate, judge, tag_id
+from tests.loop_data import (
+    T0,
+    add_conversation,
+    add_members,
+    annotate,
+    browser_selectbox,
+    column_labels,
+    judge,
+    shown_label,
+    tag_id,
+)
 
 PAGE = "pages/loop/issues.py"
 
@@ -141,3 +151,65 @@ def test_did_the_fix_work_on_a_resolved_issue(engine, open_page, data):
     at.number_input(key="impact_weeks").set_value(1).run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Before"] != "60.0%"
+
+
+def test_resolving_the_picked_issue_keeps_it_open_with_the_browsers_label(engine, open_page, data):
+    """Resolving hides the issue from the default filter; the browser still sends the label it showed."""
+    with session_scope(engine, write=True) as s:
+        loop.create_issue(session=s, title="Other", channel="review", actor_id=None)
+        issue = loop.create_issue(session=s, title="QA: bot claims a refund", channel="review", actor_id=None)
+    at = open_page(PAGE, member_id=data["ada"])
+    at.selectbox(key="issue_pick").set_value(issue.id).run()
+    label = shown_label(at, "issue_pick")
+    at.selectbox(key=f"next_{issue.id}").set_value("resolved")
+    label = browser_selectbox(at, "issue_pick", label)
+    at.button(key=f"status_{issue.id}").click().run()
+    at.selectbox(key=f"sev_{issue.id}").set_value("high")
+    browser_selectbox(at, "issue_pick", label)
+    at.button(key=f"edit_{issue.id}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.subheader[0].value == f"#{issue.id} QA: bot claims a refund"
+    assert at.query_params["id"] == str(issue.id)
+    with session_scope(engine) as s:
+        stored = s.get(Issue, issue.id)
+    assert (stored.status, stored.severity) == ("resolved", "high")
+
+
+def test_a_resolved_issue_opened_by_deep_link_survives_clicks(engine, open_page, data):
+    with session_scope(engine, write=True) as s:
+        issue = loop.create_issue(session=s, title="QA: bot claims a refund", channel="review", actor_id=None)
+        loop.set_issue_status(session=s, issue_id=issue.id, status="resolved", actor_id=None)
+    at = open_page(PAGE, member_id=data["ada"], query_params={"id": str(issue.id)})
+    label = shown_label(at, "issue_pick")
+    assert label == f"#{issue.id} QA: bot claims a refund"
+    for _ in range(2):
+        label = browser_selectbox(at, "issue_pick", label)
+        at.button(key=f"edit_{issue.id}").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.subheader[0].value == f"#{issue.id} QA: bot claims a refund"
+
+
+def test_unknown_deep_link_warns(open_page, data):
+    at = open_page(PAGE, member_id=data["ada"], query_params={"id": "999"})
+    assert any("No issue #999" in w.value for w in at.warning)
+
+
+def test_missing_owner_reads_nobody_and_the_table_has_labels(engine, open_page, data):
+    with session_scope(engine, write=True) as s:
+        issue = loop.create_issue(session=s, title="No owner", channel="complaint", actor_id=None)
+        loop.create_issue(session=s, title="Owned", channel="review", owner_id=data["bo"], actor_id=None)
+    at = open_page(PAGE, member_id=data["ada"], query_params={"id": str(issue.id)})
+    caption = at.caption[0].value
+    assert "owner nobody" in caption and "nan" not in caption and "None" not in caption
+    listed = at.dataframe[0].value.set_index("title")
+    assert listed.loc["No owner", "owner"] == "—" and listed.loc["Owned", "owner"] == "Bo"
+    assert listed.loc["No owner", "about"] == "—"
+    assert (listed.loc["No owner", "found_via"], listed.loc["No owner", "channel"]) == ("Reactive", "complaint")
+    labels = column_labels(at.dataframe[0])
+    assert set(labels) == set(listed.reset_index().columns)
+    assert (labels["found_via"], labels["channel"], labels["owner"], labels["title"]) == (
+        "Found",
+        "Channel",
+        "Owner",
+        "Title",
+    )

@@ -1,13 +1,14 @@
 """AppTest of the meetings log: quick record, .ics/CSV upload (bad file: error, nothing imported), which count."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
 
 from reviewlab.db import session_scope
-from reviewlab.models import Meeting, MeetingAttendee
-from tests.loop_data import add_members
+from reviewlab.models import Meeting, MeetingAttendee, utcnow
+from reviewlab.store import loop
+from tests.loop_data import add_members, column_labels
 from tests.test_loop_meetings import ICS
 
 PAGE = "pages/loop/meetings.py"
@@ -70,6 +71,7 @@ def test_mark_which_meetings_count(engine, open_page, team):
     at = open_page(PAGE, member_id=team["ada"])
     for title in ("AI guild", "Lunch"):
         at.text_input(key="meeting_title").set_value(title)
+        at.date_input(key="meeting_date").set_value(date.today() - timedelta(days=1))  # held: only those count
         button(at, "Record the meeting").click().run()
     with session_scope(engine) as s:
         ids = {m.title: m.id for m in s.exec(select(Meeting))}
@@ -82,3 +84,17 @@ def test_mark_which_meetings_count(engine, open_page, team):
         counts = {m.title: m.counts for m in s.exec(select(Meeting))}
     assert counts == {"AI guild": True, "Lunch": False}
     assert at.metric[0].value == "1"
+
+
+def test_planned_future_sessions_do_not_count_yet(engine, open_page, team):
+    with session_scope(engine, write=True) as s:
+        now = utcnow()
+        loop.create_meeting(session=s, title="Held", held_at=now - timedelta(days=1), actor_id=None)
+        loop.create_meeting(
+            session=s, title="Next review", held_at=now + timedelta(days=5), kind="review_session", actor_id=None
+        )
+    at = open_page(PAGE, member_id=team["ada"])
+    assert len(at.dataframe[0].value) == 2
+    assert at.metric[0].value == "1" and "1 still to come" in at.metric[0].help
+    assert column_labels(at.dataframe[0])["kind"] == "Kind"
+    assert at.dataframe[0].value.set_index("title").loc["Next review", "kind"] == "Review session"

@@ -10,7 +10,7 @@ from reviewlab.loop.sessions import SampleRules
 from reviewlab.models import AuditLog
 from reviewlab.models import ReviewAssignment as Assignment
 from reviewlab.store import loop
-from tests.loop_data import T0, add_conversation, add_members, judge
+from tests.loop_data import T0, add_conversation, add_members, column_labels, judge
 
 PAGE = "pages/loop/queue.py"
 
@@ -71,3 +71,16 @@ def test_facilitator_sees_everyones_progress(engine, open_page, planned):
     progress = at.dataframe[0].value.set_index("member_name")
     assert progress.loc["Di", "done"] == 1 and progress.loc["Bo", "done"] == 0
     assert progress["assigned"].tolist() == [2, 2]
+
+
+def test_queue_numbers_my_items_and_labels_the_progress_table(engine, open_page, planned):
+    at = open_page(PAGE, member_id=planned["bo"])  # Bo has sample positions 1 and 3 (round robin with Di)
+    items = [m.value for m in at.markdown if " · `" in m.value]
+    assert [item.split(" · ")[0] for item in items] == ["#1", "#2"]
+    at = open_page(PAGE, member_id=planned["ada"])
+    assert column_labels(at.dataframe[0]) == {
+        "member_name": "Reviewer",
+        "assigned": "Assigned",
+        "done": "Done",
+        "share_done": "Share done",
+    }

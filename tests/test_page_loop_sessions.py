@@ -1,15 +1,17 @@
 """AppTest of the review-session page: plan → run (issue, decision, mark reviewed) → wrap-up, checked in the DB."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import streamlit as st
 from sqlmodel import select
 
 from reviewlab.db import session_scope
+from reviewlab.loop.sessions import SampleRules
 from reviewlab.models import AppSetting, AuditLog, Decision, DecisionEvidence, Issue, IssueEvidence, Meeting
 from reviewlab.models import ReviewAssignment as Assignment
-from tests.loop_data import T0, add_conversation, add_members, annotate, tag_id
+from reviewlab.store import loop
+from tests.loop_data import T0, add_conversation, add_members, annotate, browser_selectbox, shown_label, tag_id
 
 PAGE = "pages/loop/sessions.py"
 
@@ -143,10 +145,79 @@ def test_wrap_up_exports_markdown_and_marks_the_meeting(engine, open_page, team)
     assert "Conversations reviewed: 1 of 3" in summary
     assert at.get("download_button")
     at.text_area(key=f"wrap_notes_{meeting.id}").set_value("Good session")
-    at.button(key="wrap_finish").click().run()
+    at.button(key=f"wrap_finish_{meeting.id}").click().run()
     with session_scope(engine) as s:
         stored = s.get(Meeting, meeting.id)
         finished = s.exec(select(AuditLog).where(AuditLog.action == "finish")).one()
     assert stored.status == "done" and stored.discussed_user_behaviour and stored.notes == "Good session"
     assert finished.member_id == team["ada"]
     assert "Good session" in at.code[0].value
+
+
+@pytest.fixture
+def two_sessions(engine, team):
+    """An older and a newer planned session, two conversations each, reviewed by Bo."""
+    with session_scope(engine, write=True) as s:
+        ids = [
+            loop.plan_session(
+                session=s,
+                title=f"Weekly conversation review — {(T0 + timedelta(weeks=week)).date()}",
+                held_at=T0 + timedelta(weeks=week),
+                rules=SampleRules(n=2, seed=week),
+                attendee_ids=[team["cy"]],
+                reviewer_ids=[team["bo"]],
+                facilitator_id=team["ada"],
+                actor_id=None,
+            ).id
+            for week in range(2)
+        ]
+    return {"older": ids[0], "newer": ids[1]}
+
+
+def test_actions_stay_on_the_picked_older_session(engine, open_page, team, two_sessions):
+    older, newer = two_sessions["older"], two_sessions["newer"]
+    at = open_page(PAGE, member_id=team["ada"])
+    at.radio(key="session_step").set_value("Run").run()
+    assert at.selectbox(key="session_pick").value == newer  # the newest first
+    assert at.selectbox(key="session_pick").options[0] == "Weekly conversation review — 2026-03-09"  # no date twice
+    at.selectbox(key="session_pick").set_value(older).run()
+    label = shown_label(at, "session_pick")
+    label = browser_selectbox(at, "session_pick", label)
+    at.button(key=f"run_start_{older}").click().run()
+    assert at.selectbox(key="session_pick").value == older and at.query_params["meeting"] == str(older)
+    assert at.success[0].value == "Session started."
+    browser_selectbox(at, "session_pick", label)
+    at.button(key=f"walk_done_{older}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="session_pick").value == older
+    assert at.success[0].value == "Marked reviewed: 1 open assignment done."
+    with session_scope(engine) as s:
+        assert s.get(Meeting, older).status == "running" and s.get(Meeting, newer).status == "planned"
+        done = s.exec(select(Assignment.meeting_id).where(Assignment.done_at.is_not(None))).all()
+    assert done == [older]
+
+
+def test_marking_again_says_nothing_is_left_at_once(engine, open_page, team, two_sessions):
+    at = open_page(PAGE, member_id=team["ada"], query_params={"meeting": str(two_sessions["older"])})
+    at.radio(key="session_step").set_value("Run").run()
+    assert at.selectbox(key="session_pick").value == two_sessions["older"]
+    at.button(key=f"walk_done_{two_sessions['older']}").click().run()
+    at.button(key=f"walk_done_{two_sessions['older']}").click().run()
+    assert [m.value for m in at.success] == [
+        "Nothing left to mark: every reviewer had already finished this conversation."
+    ]
+    at.button(key=f"walk_next_{two_sessions['older']}").click().run()
+    assert not at.success  # no leftover message on the next, unrelated action
+
+
+def test_the_seed_follows_the_date_and_warnings_wait_for_attendees(open_page, team):
+    at = open_page(PAGE, member_id=team["ada"])
+    assert not [w for w in at.warning if "invited" in w.value]
+    at.date_input(key="plan_date").set_value(date(2026, 12, 10)).run()
+    assert at.number_input(key="plan_seed").value == 20261210
+    at.number_input(key="plan_seed").set_value(7).run()
+    assert at.number_input(key="plan_seed").value == 7  # a seed typed by hand stays until the date changes
+    at.multiselect(key="plan_attendees").set_value([team["ada"]]).run()
+    assert [w.value for w in at.warning if "invited" in w.value] == [
+        "No business member is invited: the session will miss the view of the people the product serves."
+    ]

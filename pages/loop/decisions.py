@@ -9,17 +9,22 @@ import streamlit as st
 
 from reviewlab.db import session_scope
 from reviewlab.loop.decisions import EvidenceLink
+from reviewlab.loop.sessions import session_label
 from reviewlab.models import utcnow
 from reviewlab.store import loop
 from reviewlab.ui.loop import (
     at_utc,
+    day_text,
     db_key,
     member_labels,
     members,
     parse_ids,
+    pick_id,
     reader_link,
     require_member,
     show_flash,
+    table,
+    text_or,
     write,
 )
 from reviewlab.ui.shell import get_engine
@@ -35,7 +40,7 @@ def load_choices(db: str):
         issues = loop.issues_frame(session=session)
         tags, topics = loop.about_choices(session=session)
     return (
-        {int(r.id): f"{r.held_at:%Y-%m-%d} — {r.title}" for r in meetings.itertuples()},
+        {int(r.id): session_label(r.held_at, r.title) for r in meetings.itertuples()},
         {int(r.id): f"#{r.id} {r.title} ({r.status})" for r in issues.itertuples()},
         tags,
         topics,
@@ -129,7 +134,7 @@ def decision_detail(row: pd.Series) -> None:
     st.subheader(row["title"])
     follow = f"follow-up {row['follow_up_on']}" if pd.notna(row["follow_up_on"]) else "no follow-up date"
     st.caption(
-        f"Decided {row['decided_at']:%Y-%m-%d} · owner {row['owner'] or 'nobody'} · {follow}"
+        f"Decided {row['decided_at']:%Y-%m-%d} · owner {text_or(row['owner'], 'nobody')} · {follow}"
         + (" (done)" if row["follow_up_done"] else "")
     )
     if row["rationale"]:
@@ -152,55 +157,47 @@ def decision_detail(row: pd.Series) -> None:
                 st.rerun()
 
 
+def decision_list() -> pd.DataFrame:
+    filter_col, text_col = st.columns(2)
+    backed = filter_col.selectbox("Show", list(BACKED), format_func=BACKED.get, key="d_filter")
+    text = text_col.text_input("Search", key="d_search")
+    frame = load_decisions(db_key(), backed, text or None)
+    if frame.empty:
+        st.info("No decision yet." if backed is None and not text else "No decision matches.")
+        return frame
+    if backed is None:
+        share = frame["backed_by_data"].mean()
+        st.metric("Backed by user data", f"{share:.0%}", help=f"{int(frame['backed_by_data'].sum())} of {len(frame)}")
+    table(
+        frame.assign(follow_up_on=frame["follow_up_on"].map(day_text)),
+        {
+            "id": st.column_config.NumberColumn("#", format="%d"),
+            "title": "Decision",
+            "owner": "Owner",
+            "decided_at": st.column_config.DatetimeColumn("Decided", format="YYYY-MM-DD"),
+            "follow_up_on": st.column_config.TextColumn("Follow up on"),
+            "follow_up_done": st.column_config.CheckboxColumn("Follow-up done"),
+            "follow_up_due": st.column_config.CheckboxColumn("Follow-up due", help="Dated today or earlier, not done"),
+            "n_evidence": st.column_config.NumberColumn("Evidence", help="Evidence links"),
+            "backed_by_data": st.column_config.CheckboxColumn("Backed by data"),
+        },
+    )
+    return frame
+
+
 st.title("Decisions")
 show_flash()
 prefilled = bool(st.query_params.get("conversation") or st.query_params.get("issue"))
 with st.expander("Record a decision", expanded=prefilled, icon=":material/gavel:"):
     new_decision_form()
 
-filter_col, text_col = st.columns(2)
-backed = filter_col.selectbox("Show", list(BACKED), format_func=BACKED.get, key="d_filter")
-text = text_col.text_input("Search", key="d_search")
-frame = load_decisions(db_key(), backed, text or None)
-if frame.empty:
-    st.info("No decision yet." if backed is None and not text else "No decision matches.")
-    st.stop()
-if backed is None:
-    share = frame["backed_by_data"].mean()
-    st.metric("Backed by user data", f"{share:.0%}", help=f"{int(frame['backed_by_data'].sum())} of {len(frame)}")
-st.dataframe(
-    frame[
-        [
-            "id",
-            "title",
-            "owner",
-            "decided_at",
-            "follow_up_on",
-            "follow_up_done",
-            "follow_up_due",
-            "n_evidence",
-            "backed_by_data",
-        ]
-    ],
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "decided_at": st.column_config.DatetimeColumn("Decided", format="YYYY-MM-DD"),
-        "n_evidence": st.column_config.NumberColumn("Evidence"),
-        "backed_by_data": st.column_config.CheckboxColumn("Backed by data"),
-    },
-)
-labels = {int(r.id): f"#{r.id} {r.title}" for r in frame.itertuples()}
-wanted = st.query_params.get("id", "")
-if wanted.isdigit() and int(wanted) in labels and "decision_pick" not in st.session_state:
-    st.session_state["decision_pick"] = int(wanted)
-picked = st.selectbox(
-    "Decision",
-    list(labels),
-    format_func=labels.get,
-    index=None,
-    placeholder="Pick a decision to see its evidence",
-    key="decision_pick",
-)
-if picked is not None:
-    decision_detail(frame[frame["id"] == picked].iloc[0])
+frame = decision_list()
+everything = load_decisions(db_key(), None, None)  # labels for every decision, so a pick the filters hide stays
+labels = {int(r.id): f"#{r.id} {r.title}" for r in everything.itertuples()}
+if labels:
+    listed = [int(i) for i in frame["id"]]
+    picked = pick_id(
+        "Decision", listed, labels, key="decision_pick", param="id", placeholder="Pick a decision to see its evidence"
+    )
+    if picked is not None:
+        decision_detail(everything[everything["id"] == picked].iloc[0])

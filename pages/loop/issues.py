@@ -19,9 +19,12 @@ from reviewlab.ui.loop import (
     member_labels,
     members,
     parse_ids,
+    pick_id,
     reader_link,
     require_member,
     show_flash,
+    table,
+    text_or,
     write,
 )
 from reviewlab.ui.shell import get_engine
@@ -131,29 +134,23 @@ def issue_list() -> pd.DataFrame:
         time_to_detect=frame["detect_hours"].map(hours_text),
         time_to_resolve=frame["resolve_hours"].map(hours_text),
         status=frame["status"].map(STATUS_LABELS),
+        found_via=frame["found_via"].str.capitalize(),
+        channel=frame["channel"].str.replace("_", " "),
+        severity=frame["severity"].str.capitalize(),
     )
-    st.dataframe(
-        shown[
-            [
-                "id",
-                "title",
-                "status",
-                "severity",
-                "found_via",
-                "channel",
-                "owner",
-                "about",
-                "detected_at",
-                "n_evidence",
-                "time_to_detect",
-                "time_to_resolve",
-            ]
-        ],
-        hide_index=True,
-        width="stretch",
-        column_config={
+    table(
+        shown,
+        {
+            "id": st.column_config.NumberColumn("#", format="%d"),
+            "title": "Title",
+            "status": "Status",
+            "severity": "Severity",
+            "found_via": "Found",
+            "channel": "Channel",
+            "owner": "Owner",
+            "about": "About",
             "detected_at": st.column_config.DatetimeColumn("Detected (UTC)", format="YYYY-MM-DD HH:mm"),
-            "n_evidence": st.column_config.NumberColumn("Evidence"),
+            "n_evidence": st.column_config.NumberColumn("Evidence", help="Evidence conversations"),
             "time_to_detect": st.column_config.TextColumn("Time to detect", help="Earliest evidence → detected"),
             "time_to_resolve": st.column_config.TextColumn("Time to resolve", help="Detected → resolved"),
         },
@@ -167,7 +164,7 @@ def issue_detail(issue_id: int) -> None:
     st.subheader(f"#{issue_id} {issue['title']}")
     st.caption(
         f"{STATUS_LABELS[issue['status']]} · {issue['severity']} · found via {channel_label(issue['channel'])} · "
-        f"owner {row['owner'] or 'nobody'} · {row['about'] or 'not linked to a tag, topic or signal'}"
+        f"owner {text_or(row['owner'], 'nobody')} · {text_or(row['about'], 'not linked to a tag, topic or signal')}"
     )
     if issue["description"]:
         st.text(issue["description"])
@@ -281,25 +278,13 @@ prefill = st.query_params.get("conversation", "")
 with st.expander("Open an issue", expanded=bool(prefill), icon=":material/add:"):
     new_issue_form(prefill)
 frame = issue_list()
+everything = load_issues(db_key())  # labels for every issue, so a picked issue the filters hide keeps its label
+labels = {int(r.id): f"#{r.id} {r.title}" for r in everything.itertuples()}
 wanted = st.query_params.get("id", "")
-ids = frame["id"].astype(int).tolist() if not frame.empty else []
-titles = dict(zip(ids, frame["title"], strict=True)) if ids else {}
-if wanted.isdigit() and "issue_pick" not in st.session_state:
-    st.session_state["issue_pick"] = int(wanted)
-pinned = st.session_state.get("issue_pick")
-if pinned is not None and pinned not in ids:
-    ids.insert(0, pinned)  # the open issue stays open when the filters (or its new status) hide it
-if ids:
-    picked = st.selectbox(
-        "Issue",
-        ids,
-        format_func=lambda i: f"#{i} {titles.get(i, '')}",
-        key="issue_pick",
-        index=None,
-        placeholder="Pick an issue to follow it up",
-    )
+if wanted and "issue_pick" not in st.session_state and not (wanted.isdigit() and int(wanted) in labels):
+    st.warning(f"No issue #{wanted}.", icon=":material/search_off:")
+if labels:
+    listed = [int(i) for i in frame["id"]]
+    picked = pick_id("Issue", listed, labels, key="issue_pick", param="id", placeholder="Pick an issue to follow it up")
     if picked is not None:
-        try:
-            issue_detail(int(picked))
-        except KeyError:
-            st.error(f"No issue #{picked}.")
+        issue_detail(picked)

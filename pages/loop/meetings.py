@@ -7,13 +7,27 @@ import pandas as pd
 import streamlit as st
 
 from reviewlab.db import session_scope
+from reviewlab.loop.meetings import log_stats
 from reviewlab.loop.meetings_import import CSV_COLUMNS, MeetingFileError, parse_meetings_file
+from reviewlab.loop.sessions import session_label
 from reviewlab.models import utcnow
 from reviewlab.store import loop
-from reviewlab.ui.loop import at_utc, db_key, flash, member_labels, members, require_member, show_flash, write
+from reviewlab.ui.loop import (
+    at_utc,
+    db_key,
+    flash,
+    member_labels,
+    members,
+    require_member,
+    show_flash,
+    table,
+    write,
+)
 from reviewlab.ui.shell import get_engine
 
 KINDS = {None: "All meetings", "review_session": "Review sessions", "other": "Other AI meetings"}
+KIND_LABELS = {"review_session": "Review session", "other": "Other"}
+STATUS_LABELS = {"planned": "Planned", "running": "Running", "done": "Done"}
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -94,26 +108,30 @@ def log_section() -> None:
     if frame.empty:
         st.info("No meeting in this period.")
         return
-    share = frame.loc[frame["counts"], "discussed_user_behaviour"].mean() if frame["counts"].any() else None
+    stats = log_stats(frame, utcnow())
     counted, discussed, cross = st.columns(3)
-    counted.metric("Meetings that count", int(frame["counts"].sum()), help=f"{len(frame)} in the list")
+    upcoming = f", {stats.upcoming} still to come (not counted)" if stats.upcoming else ""
+    counted.metric("Meetings that count", stats.counting, help=f"Held up to now: {stats.held} in the list{upcoming}")
     discussed.metric(
-        "Discussed user behaviour", "—" if share is None else f"{share:.0%}", help="Of the meetings that count"
+        "Discussed user behaviour",
+        "—" if stats.discussed_share is None else f"{stats.discussed_share:.0%}",
+        help="Of the meetings that count",
     )
-    cross.metric(
-        "Cross-functional", int((frame["counts"] & frame["cross_functional"]).sum()), help="Builder and business"
-    )
-    st.dataframe(
-        frame[["held_at", "title", "kind", "status", "attendees", "discussed_user_behaviour", "counts", "source"]],
-        hide_index=True,
-        width="stretch",
-        column_config={
+    cross.metric("Cross-functional", stats.cross_functional, help="Meetings that count with builder and business")
+    table(
+        frame.assign(kind=frame["kind"].map(KIND_LABELS), status=frame["status"].map(STATUS_LABELS)),
+        {
             "held_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
+            "title": "Title",
+            "kind": "Kind",
+            "status": "Status",
+            "attendees": "Attendees",
             "discussed_user_behaviour": st.column_config.CheckboxColumn("User behaviour"),
             "counts": st.column_config.CheckboxColumn("Counts"),
+            "source": "Source",
         },
     )
-    labels = {int(r.id): f"{r.held_at:%Y-%m-%d} — {r.title}" for r in frame.itertuples()}
+    labels = {int(r.id): session_label(r.held_at, r.title) for r in frame.itertuples()}
     shown = list(labels)
     digest = hashlib.sha1(",".join(map(str, shown)).encode()).hexdigest()[:8]  # a new list resets the picker
     counting = st.multiselect(

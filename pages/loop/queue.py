@@ -4,8 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from reviewlab.db import session_scope
+from reviewlab.loop.sessions import session_label
 from reviewlab.store import loop
-from reviewlab.ui.loop import db_key, reader_link, show_flash, write
+from reviewlab.ui.loop import db_key, progress_table, reader_link, show_flash, write
 from reviewlab.ui.shell import current_member_id, get_engine
 
 HOW = {"judged": "judged", "tagged": "tagged", "marked": "marked done"}
@@ -18,7 +19,7 @@ def load_queue(db: str, member_id: int) -> tuple[pd.DataFrame, dict[str, pd.Data
         mine = loop.assignments_frame(session=session, member_id=member_id)
         facilitated = [m for m in loop.list_sessions(session=session) if m.facilitator_id == member_id]
         progress = {
-            f"{m.held_at:%Y-%m-%d} — {m.title}": loop.progress_frame(session=session, meeting_id=m.id)
+            session_label(m.held_at, m.title): loop.progress_frame(session=session, meeting_id=m.id)
             for m in facilitated
             if m.status != "done"
         }
@@ -49,15 +50,15 @@ else:
     for _, rows in mine.groupby("meeting_id", sort=False):
         first = rows.iloc[0]
         done = int(rows["done"].sum())
-        st.subheader(f"{first['held_at']:%Y-%m-%d} — {first['meeting_title']}")
+        st.subheader(session_label(first["held_at"], first["meeting_title"]))
         st.progress(done / len(rows), text=f"{done} of {len(rows)} reviewed")
-        for row in rows.itertuples():
+        for number, row in enumerate(rows.itertuples(), start=1):  # numbered within my queue
             mark, text, link, action = st.columns([1, 5, 3, 2], vertical_alignment="center")
             mark.markdown(":material/check_circle:" if row.done else ":material/radio_button_unchecked:")
             started = f"{row.started_at:%Y-%m-%d}" if pd.notna(row.started_at) else "undated"
             status = f"done ({how_done(row)})" if row.done else "to review"
             text.markdown(
-                f"#{row.position + 1} · `{row.conversation_id[:12]}` · {started} · {row.n_messages} messages · {status}"
+                f"#{number} · `{row.conversation_id[:12]}` · {started} · {row.n_messages} messages · {status}"
             )
             with link:
                 reader_link(row.conversation_id, "Read and tag")
@@ -81,12 +82,4 @@ if facilitated:
     st.header("Sessions you facilitate")
     for title, progress in facilitated.items():
         st.subheader(title)
-        st.dataframe(
-            progress[["member_name", "assigned", "done", "share_done"]],
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "member_name": "Reviewer",
-                "share_done": st.column_config.ProgressColumn("Done", min_value=0, max_value=1, format="percent"),
-            },
-        )
+        progress_table(progress)

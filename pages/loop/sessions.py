@@ -9,7 +9,17 @@ from reviewlab.agreement import agreement_report
 from reviewlab.db import session_scope
 from reviewlab.loop.decisions import EvidenceLink
 from reviewlab.loop.issues import CHANNELS, channel_label
-from reviewlab.loop.sessions import STRATA, SampleRules, attendee_warnings, eligible, render_agenda, summary_markdown
+from reviewlab.loop.sessions import (
+    STRATA,
+    SampleRules,
+    attendee_warnings,
+    eligible,
+    marked_reviewed_message,
+    render_agenda,
+    seed_for,
+    session_label,
+    summary_markdown,
+)
 from reviewlab.models import SEVERITY_CHOICES
 from reviewlab.store import loop
 from reviewlab.store.annotations import annotations_frame, judgements_frame
@@ -17,17 +27,22 @@ from reviewlab.store.conversations import get_transcript
 from reviewlab.ui.loop import (
     at_utc,
     db_key,
+    is_missing,
     member_labels,
     members,
+    pick_id,
+    progress_table,
     reader_link,
     require_member,
     show_flash,
     show_transcript,
+    table,
     write,
 )
 from reviewlab.ui.shell import current_member_id, get_engine
 
 STEPS = ("Plan", "Run", "Wrap-up")
+STATUS_LABELS = {"planned": "Planned", "running": "Running", "done": "Done"}
 STRATA_LABELS = {
     None: "No: simple random sample",
     "variant": "Variant",
@@ -93,6 +108,11 @@ def load_summary(db: str, meeting_id: int):
 # --- Plan ----------------------------------------------------------------------------------------------------
 
 
+def seed_follows_date() -> None:
+    if st.session_state.get("plan_date"):
+        st.session_state["plan_seed"] = seed_for(st.session_state["plan_date"])
+
+
 def plan_view() -> None:
     team = members()
     if team.empty:
@@ -104,10 +124,10 @@ def plan_view() -> None:
     with left:
         st.subheader("Meeting")
         title = st.text_input("Title", value="Weekly conversation review", key="plan_title")
-        day = st.date_input("Date", value=date.today(), key="plan_date")
+        day = st.date_input("Date", value=date.today(), key="plan_date", on_change=seed_follows_date)
         clock = st.time_input("Time (UTC)", value=time(10, 0), key="plan_time")
         attendees = st.multiselect("Attendees", list(labels), format_func=labels.get, key="plan_attendees")
-        for warning in attendee_warnings([sides[m] for m in attendees]):
+        for warning in attendee_warnings([sides[m] for m in attendees]) if attendees else []:
             st.warning(warning, icon=":material/groups:")
         reviewers = st.multiselect(
             "Reviewers",
@@ -133,7 +153,11 @@ def plan_view() -> None:
         st.subheader("Sample")
         n = st.number_input("Conversations", min_value=1, max_value=500, value=10, key="plan_n")
         seed = st.number_input(
-            "Seed", min_value=0, value=int(day.strftime("%Y%m%d")), key="plan_seed", help="Same seed, same sample."
+            "Seed",
+            min_value=0,
+            value=seed_for(day),
+            key="plan_seed",
+            help="Same seed, same sample. Set from the date (20261210 on 2026-12-10) each time the date changes.",
         )
         stratify = st.selectbox("Stratify by", list(STRATA_LABELS), format_func=STRATA_LABELS.get, key="plan_stratify")
         unreviewed = st.checkbox("Unreviewed conversations only", value=True, key="plan_unreviewed")
@@ -201,29 +225,24 @@ def plan_view() -> None:
 def run_view(meeting: pd.Series) -> None:
     meeting_id = int(meeting["id"])
     sample, progress, issues = load_run(db_key(), meeting_id)
-    if meeting["status"] == "planned" and st.button("Start the session", key="run_start"):
+    if meeting["status"] == "planned" and st.button("Start the session", key=f"run_start_{meeting_id}"):
         actor = require_member("start the session")
         if actor is not None and write(
             loop.set_session_status, "Session started.", meeting_id=meeting_id, status="running", actor_id=actor
         ):
             st.rerun()
     with st.expander(f"Reviewers' progress ({int(progress['done'].sum())} of {int(progress['assigned'].sum())} done)"):
-        st.dataframe(
-            progress[["member_name", "assigned", "done", "share_done"]],
-            hide_index=True,
-            width="stretch",
-            column_config={"share_done": st.column_config.ProgressColumn("Done", min_value=0, max_value=1)},
-        )
+        progress_table(progress)
     if not sample:
         st.info("This session has no sample.")
         return
     index_key = f"walk_{meeting_id}"
     index = min(st.session_state.get(index_key, 0), len(sample) - 1)
     back, where, forward = st.columns([1, 3, 1])
-    if back.button("Previous", key="walk_prev", disabled=index == 0, width="stretch"):
+    if back.button("Previous", key=f"walk_prev_{meeting_id}", disabled=index == 0, width="stretch"):
         st.session_state[index_key] = index - 1
         st.rerun()
-    if forward.button("Next", key="walk_next", disabled=index >= len(sample) - 1, width="stretch"):
+    if forward.button("Next", key=f"walk_next_{meeting_id}", disabled=index >= len(sample) - 1, width="stretch"):
         st.session_state[index_key] = index + 1
         st.rerun()
     conversation_id = sample[index]
@@ -243,23 +262,35 @@ def run_view(meeting: pd.Series) -> None:
         if tags.empty:
             st.caption("No tags yet.")
         else:
-            st.dataframe(tags[["member", "tag", "position", "note"]], hide_index=True, width="stretch")
+            where = tags["position"].map(lambda p: "whole conversation" if is_missing(p) else f"message {p + 1}")
+            table(tags.assign(where=where), {"member": "Reviewer", "tag": "Tag", "where": "On", "note": "Note"})
         st.markdown("**Judgements**")
         if judgements.empty:
             st.caption("No judgements yet.")
         else:
-            cols = ["member", "intent", "intent_fulfilled", "satisfaction", "task_completed", "note"]
-            st.dataframe(judgements[cols], hide_index=True, width="stretch")
+            table(
+                judgements,
+                {
+                    "member": "Reviewer",
+                    "intent": "Intent",
+                    "intent_fulfilled": "Intent fulfilled",
+                    "satisfaction": "Satisfaction",
+                    "task_completed": "Task completed",
+                    "note": "Note",
+                },
+            )
         st.markdown("**Disagreements**")
         if disagreements.empty:
             st.caption("None: the reviewers agree (or fewer than two reviewed it).")
         else:
-            st.dataframe(disagreements[["field", "values"]], hide_index=True, width="stretch")
-        if st.button("Mark reviewed together", key="walk_done", help="Marks every open assignment of it done."):
+            table(disagreements, {"field": "Field", "values": "Values"})
+        if st.button(
+            "Mark reviewed together", key=f"walk_done_{meeting_id}", help="Marks every open assignment of it done."
+        ):
             actor = require_member("mark it reviewed")
             if actor is not None and write(
                 loop.mark_conversation_reviewed,
-                "Marked reviewed.",
+                marked_reviewed_message,
                 meeting_id=meeting_id,
                 conversation_id=conversation_id,
                 actor_id=actor,
@@ -345,7 +376,20 @@ def wrap_up_view(meeting: pd.Series) -> None:
     decisions.metric("Decisions taken", len(summary.decisions))
     if not agreement.empty:
         with st.expander("Agreement between reviewers on this sample"):
-            st.dataframe(agreement, hide_index=True, width="stretch")
+            table(
+                agreement,
+                {
+                    "field": "Field",
+                    "kind": "Kind",
+                    "items": st.column_config.NumberColumn("Conversations"),
+                    "raters": st.column_config.NumberColumn("Reviewers"),
+                    "agreement": st.column_config.NumberColumn("Agreement", format="percent"),
+                    "kappa": st.column_config.NumberColumn("Kappa", format="%.2f"),
+                    "kappa_method": "Kappa method",
+                    "alpha": st.column_config.NumberColumn("Alpha", format="%.2f", help="Krippendorff's alpha"),
+                    "level": "Level",
+                },
+            )
     notes = st.text_area("Notes", value=summary.notes, key=f"wrap_notes_{meeting_id}")
     summary.notes = notes
     markdown = summary_markdown(summary)
@@ -360,7 +404,7 @@ def wrap_up_view(meeting: pd.Series) -> None:
         on_click="ignore",
     )
     label = "Update the wrap-up" if summary.status == "done" else "Finish the session"
-    if finish.button(label, type="primary", key="wrap_finish"):
+    if finish.button(label, type="primary", key=f"wrap_finish_{meeting_id}"):
         actor = require_member("finish the session")
         if actor is not None and write(
             loop.finish_session,
@@ -390,14 +434,11 @@ else:
     if sessions.empty:
         st.info("No review session yet: plan one first.")
         st.stop()
-    ids = sessions["id"].astype(int).tolist()
-    wanted = st.query_params.get("meeting")
-    if "session_pick" not in st.session_state and wanted and wanted.isdigit() and int(wanted) in ids:
-        st.session_state["session_pick"] = int(wanted)
-    labels = {int(r.id): f"{r.held_at:%Y-%m-%d} — {r.title} ({r.status})" for r in sessions.itertuples()}
-    picked = st.selectbox("Session", ids, format_func=labels.get, key="session_pick")
+    labels = {int(r.id): session_label(r.held_at, r.title) for r in sessions.itertuples()}
+    picked = pick_id("Session", list(labels), labels, key="session_pick", param="meeting")
     meeting = sessions.set_index("id").loc[picked].copy()
     meeting["id"] = picked
+    st.caption(f"{STATUS_LABELS.get(meeting['status'], meeting['status'])} · {meeting['held_at']:%Y-%m-%d %H:%M} UTC")
     if step == "Run":
         run_view(meeting)
     else:

@@ -159,6 +159,24 @@ def attendee_warnings(sides: list[str]) -> list[str]:
     return warnings
 
 
+def session_label(held_at: datetime | date, title: str) -> str:
+    """'2026-12-03 — Weekly review'; the title alone when it already names the day."""
+    day = (held_at.date() if isinstance(held_at, datetime) else held_at).isoformat()
+    return title if day in title else f"{day} — {title}"
+
+
+def seed_for(day: date) -> int:
+    """The default sample seed of a session held on `day`: 20261210 on 2026-12-10."""
+    return int(day.strftime("%Y%m%d"))
+
+
+def marked_reviewed_message(n_marked: int) -> str:
+    """Feedback after "mark reviewed together" marked `n_marked` open assignments done."""
+    if not n_marked:
+        return "Nothing left to mark: every reviewer had already finished this conversation."
+    return f"Marked reviewed: {n_marked} open assignment{'s' if n_marked > 1 else ''} done."
+
+
 def render_agenda(template: str, *, title: str, held_at: datetime | date) -> str:
     """Fill the {title} and {date} placeholders (plain replacement: other braces are left alone)."""
     day = held_at.date() if isinstance(held_at, datetime) else held_at

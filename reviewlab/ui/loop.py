@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -19,6 +21,7 @@ ISSUES_PAGE = "pages/loop/issues.py"
 DECISIONS_PAGE = "pages/loop/decisions.py"
 SESSIONS_PAGE = "pages/loop/sessions.py"
 _FLASH = "loop_flash"
+MISSING = "—"  # how a table or caption shows a missing value
 _ROLE_AVATAR = {"user": "user", "assistant": "assistant", "system": ":material/settings:", "tool": ":material/build:"}
 
 
@@ -49,16 +52,19 @@ def require_member(action: str) -> int | None:
     return member_id
 
 
-def write(action, message: str, **kwargs):
-    """Run one store write in its own transaction. On success: clear the read caches, keep `message` for the next
-    run and return the action's result (True when it returns nothing). On a refused input: show why, return None."""
+def write(action, message: str | Callable[[Any], str], **kwargs):
+    """Run one store write in its own transaction. On success: clear the read caches, keep `message` (or
+    `message(result)`) for the next run and return the action's result, or True when it returns nothing or nothing
+    truthy (0 rows changed is still a success). On a refused input: show why, return None."""
     try:
         result = run_write(action, **kwargs)
     except ValueError as exc:
         st.error(str(exc), icon=":material/error:")
         return None
-    flash(message)
-    return True if result is None else result
+    flash(message(result) if callable(message) else message)
+    if result is None or (isinstance(result, (int, list, tuple)) and not result):
+        return True  # nothing returned, or nothing changed: still a success
+    return result
 
 
 def flash(message: str) -> None:
@@ -78,6 +84,86 @@ def members_table(db: str) -> pd.DataFrame:
 
     with session_scope(get_engine()) as session:
         return members_frame(session=session, include_inactive=False)
+
+
+def is_missing(value) -> bool:
+    """None, NaN or NaT: pandas turns a missing value into any of them."""
+    return value is None or (not isinstance(value, (list, tuple, dict)) and bool(pd.isna(value)))
+
+
+def text_or(value, default: str = MISSING) -> str:
+    """`value` as text, or `default` when it is missing or empty (never "nan" or "None")."""
+    return default if is_missing(value) or value == "" else str(value)
+
+
+def day_text(value) -> str:
+    """A date (or datetime) as 2026-12-03, or "—"."""
+    return MISSING if is_missing(value) else f"{value:%Y-%m-%d}"
+
+
+def table(frame: pd.DataFrame, columns: dict[str, Any], **kwargs) -> None:
+    """`frame`'s `columns` (name → label or st.column_config), in that order, without the index; missing text shows
+    as "—" (Streamlit would show a grey "None")."""
+    shown = frame[list(columns)].copy()
+    for name in shown.columns:
+        column = shown[name]
+        is_text = column.dtype == object and all(isinstance(v, str) for v in column.dropna())
+        if is_text or isinstance(column.dtype, pd.StringDtype):
+            shown[name] = column.map(text_or).astype(object)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=columns, **kwargs)
+
+
+def progress_table(progress: pd.DataFrame) -> None:
+    """Each reviewer's progress on a session (`store.loop.progress_frame`)."""
+    table(
+        progress,
+        {
+            "member_name": "Reviewer",
+            "assigned": st.column_config.NumberColumn("Assigned"),
+            "done": st.column_config.NumberColumn("Done"),
+            "share_done": st.column_config.ProgressColumn("Share done", min_value=0, max_value=1, format="percent"),
+        },
+    )
+
+
+def pick_id(
+    label: str, ids: list[int], labels: dict[int, str], *, key: str, param: str, placeholder: str | None = None
+) -> int | None:
+    """A selectbox of ids (`labels` show them) whose pick survives reruns and is kept in the URL (`?param=<id>`).
+
+    Options are ids, never labels. The URL opens a pick on the first run (a deep link); a pick the list no longer
+    holds (filtered out) stays shown, first; an unknown one falls back to none (or to the first id without a
+    placeholder). The browser sends back the label it last showed, which is stale once a rerun relabels the
+    options, so the pick is read before the widget is drawn (with the labels it was shown with) and written back
+    as an id.
+    """
+    state = st.session_state
+    if key in state:
+        current = state[key]
+    else:
+        wanted = st.query_params.get(param, "")
+        current = int(wanted) if wanted.isdigit() else None
+    if not isinstance(current, int) or current not in labels:
+        current = None
+    options = list(ids)
+    if current is not None and current not in options:
+        options.insert(0, current)
+    if current is None and placeholder is None and options:
+        current = options[0]
+    state[key] = current
+    picked = st.selectbox(
+        label,
+        options,
+        format_func=lambda i: labels.get(i, f"#{i}"),
+        index=0 if placeholder is None else None,
+        placeholder=placeholder,
+        key=key,
+    )
+    if picked is None:
+        st.query_params.pop(param, None)
+    else:
+        st.query_params[param] = str(picked)
+    return picked
 
 
 def members() -> pd.DataFrame:
