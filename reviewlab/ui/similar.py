@@ -3,6 +3,8 @@ tagged neighbours suggest, and "apply to similar" (look first, pick which ones, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
@@ -27,14 +29,21 @@ def load_similar(db: str, conversation_id: str, k: int) -> tuple[pd.DataFrame, p
     return similar, suggestions, tags
 
 
-def _write(action, message: str, **kwargs) -> bool:
+def _write(action, message: str | Callable[[object], str], **kwargs) -> bool:
+    """Write, then toast `message` (or `message(result)`); a refused write shows why and returns False."""
     try:
-        run_write(action, **kwargs)
+        result = run_write(action, **kwargs)
     except ValueError as exc:
         st.error(str(exc))
         return False
-    st.toast(message, icon=":material/check:")
+    st.toast(message(result) if callable(message) else message, icon=":material/check:")
     return True
+
+
+def bulk_tag_message(added: int, picked: int) -> str:
+    already = picked - added
+    done = f"Tagged {added} conversation{'' if added == 1 else 's'}."
+    return done + (f" {already} already had the tag." if already else "")
 
 
 def _reader_link(conversation_id: str, label: str) -> None:
@@ -53,9 +62,9 @@ def similar_section(conversation_id: str, member_id: int | None) -> None:
     if similar.empty:
         st.caption("Not analysed yet: `reviewlab analyze` computes what each conversation is about.")
         return
-    for row in similar.itertuples():
+    for rank, row in enumerate(similar.itertuples(), start=1):
         line = st.columns([1, 6, 3], vertical_alignment="center")
-        line[0].markdown(f"{row.similarity:.0%}")
+        line[0].markdown(f"{rank}. {row.similarity:.0%}")
         with line[1]:
             _reader_link(row.conversation_id, plain_text(row.preview, 110) or row.conversation_id[:12])
         line[2].caption(safe_markdown(row.tags) if row.tags else "no tags")
@@ -79,15 +88,17 @@ def similar_section(conversation_id: str, member_id: int | None) -> None:
         preferred = [int(t) for t in suggestions["tag_id"]] if not suggestions.empty else []
         options = list(dict.fromkeys([t for t in preferred if t in tags] + list(tags)))
         st.selectbox("Tag", options, format_func=tags.get, key=f"bulk_tag_{conversation_id}")
-        previews = {r.conversation_id: f"{r.similarity:.0%} · {plain_text(r.preview, 70)}"
-                    for r in similar.itertuples()}
+        # Numbered as in the list above: the labels stay distinct even when two previews read the same.
+        previews = {r.conversation_id: f"{rank}. {r.similarity:.0%} · {plain_text(r.preview, 70)}"
+                    for rank, r in enumerate(similar.itertuples(), start=1)}
         st.multiselect("Conversations to tag (read them first)", list(previews), format_func=previews.get,
                        key=f"bulk_ids_{conversation_id}")
         chosen = st.session_state[f"bulk_ids_{conversation_id}"]
         if st.button(f"Apply to {len(chosen)} selected", key=f"bulk_apply_{conversation_id}",
                      disabled=member_id is None or not chosen, icon=":material/sell:"):
             tag_id = st.session_state[f"bulk_tag_{conversation_id}"]
-            if _write(analytics.apply_tag_to_similar, f"Tagged {len(chosen)} conversations.", tag_id=tag_id,
-                      conversation_ids=chosen, member_id=member_id, source_conversation_id=conversation_id):
+            if _write(analytics.apply_tag_to_similar, lambda added: bulk_tag_message(added, len(chosen)),
+                      tag_id=tag_id, conversation_ids=chosen, member_id=member_id,
+                      source_conversation_id=conversation_id):  # fmt: skip
                 st.session_state.pop(f"bulk_ids_{conversation_id}", None)
                 st.rerun()
