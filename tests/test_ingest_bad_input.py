@@ -35,6 +35,7 @@ def one_import(engine, tmp_path: Path, name: str, text: str | bytes, **kwargs):
 
 BAD_OPENAI_LINES = [
     ('{"id": "x", "messages": [', "json", "malformed JSON"),
+    ('{"id": "cut", "messages": [{"role": "user", "content": "oops"', "json", "at the end of the record (is it cut"),
     ('{"id": "tab", "messages": "a\tb"}', "json", "malformed JSON: Invalid control character at column 29"),
     ({"id": "r", "messages": [{"content": "no role"}]}, "messages[0].role", "missing role"),
     ({"id": "c", "messages": [{"role": "user"}]}, "messages[0].content", "missing content"),

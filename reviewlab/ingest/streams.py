@@ -84,9 +84,14 @@ def open_text(path: Path, *, gzipped: bool, encoding: str, progress: Callable[[i
 
 
 def _short(exc: Exception) -> str:
-    """The parser's message without its line (reported apart), keeping the column where it helps."""
+    """The parser's message without its line (reported apart), with where on the line when that is known."""
     if isinstance(exc, json.JSONDecodeError):
-        return f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
+        what = exc.msg.removesuffix(" at")
+        if not exc.doc[exc.pos:].strip():
+            return f"{what} at the end of the record (is it cut short?)"
+        if "\n" not in exc.doc.rstrip("\n"):  # the document is this one line: its column is the line's
+            return f"{what} at column {exc.colno}"
+        return what
     return str(exc).split(": line ")[0]
 
 
