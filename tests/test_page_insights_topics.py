@@ -46,6 +46,10 @@ def seed(engine) -> tuple[int, dict]:
     return ada.id, topics
 
 
+def picker(at):
+    return next(box for box in at.selectbox if box.label == "Topic")
+
+
 def test_empty_workspace_explains_how_to_get_topics(open_page):
     at = open_page(PAGE)
     assert "reviewlab analyze" in at.info[0].value
@@ -55,7 +59,7 @@ def test_rename_a_topic(engine, open_page):
     ada, topics = seed(engine)
     refund = next(tid for label, tid in topics.items() if "refund" in label)
     at = open_page(PAGE, member_id=ada, query_params={"id": str(refund)})
-    assert at.selectbox(key="topic_pick").value == refund
+    assert picker(at).value == refund
     assert chart_count(at) == 2  # pain-point heatmap and weekly trends
     links = {link.value: link.proto.query_string for link in at.get("page_link")}
     assert links["Open these conversations in the explorer"] == f"topic={refund}"
@@ -66,6 +70,10 @@ def test_rename_a_topic(engine, open_page):
         assert s.get(Topic, refund).custom_label == "Refunds"
         assert s.exec(select(AuditLog).where(AuditLog.entity == "topic", AuditLog.member_id == ada)).first()
     assert "Refunds" in at.dataframe[0].value["label"].tolist()
+    # A new picker reads the new name (the browser would keep showing the old label of the old one) and the
+    # picked topic stays picked, through the URL.
+    assert picker(at).value == refund and at.query_params["id"] == str(refund)
+    assert f"#{refund} Refunds" in picker(at).options
 
 
 def test_renaming_needs_an_identity(engine, open_page):
@@ -94,12 +102,12 @@ def test_the_name_box_follows_the_picked_topic(engine, open_page):
     at = open_page(PAGE, member_id=ada, query_params={"id": str(refund)})
     name_box(at).input("Refunds")
     at.button[0].click().run()
-    at.selectbox(key="topic_pick").set_value(other).run()
+    picker(at).set_value(other).run()
     assert name_box(at).value == ""  # the other topic has no team name yet, not "Refunds"
     at.button[0].click().run()  # saving without typing keeps it unnamed
     with session_scope(engine) as s:
         assert (s.get(Topic, refund).custom_label, s.get(Topic, other).custom_label) == ("Refunds", None)
-    at.selectbox(key="topic_pick").set_value(refund).run()
+    picker(at).set_value(refund).run()
     assert name_box(at).value == "Refunds"
 
 

@@ -1,6 +1,8 @@
 """Topics: what users ask for, clustered by `reviewlab analyze`. Rename a topic, see its pain points and weekly
 trend, and drill down to its conversations. Deep link: `?id=<topic id>` selects a topic."""
 
+import zlib
+
 import pandas as pd
 import streamlit as st
 
@@ -61,7 +63,13 @@ st.dataframe(
 requested = st.query_params.get("id")
 ids = list(labels)
 default = ids.index(int(requested)) if requested and requested.isdigit() and int(requested) in labels else 0
-topic_id = st.selectbox("Topic", ids, index=default, format_func=lambda t: f"#{t} {labels[t]}", key="topic_pick")
+# The browser keeps a selectbox's last label: after a rename the picker would still read the old name, so the
+# widget is keyed by the names it shows and the picked topic lives in the URL.
+names_version = zlib.crc32(repr(sorted(labels.items())).encode())
+topic_id = st.selectbox("Topic", ids, index=default, format_func=lambda t: f"#{t} {labels[t]}",
+                        key=f"topic_pick_{names_version}")  # fmt: skip
+if requested != str(topic_id):
+    st.query_params["id"] = str(topic_id)
 row = topics.set_index("id").loc[topic_id]
 
 left, right = st.columns([3, 2])
