@@ -115,6 +115,15 @@ def test_overlapping_imports_at_the_same_time_both_succeed_and_add_each_conversa
     assert counts(any_engine)[:2] == (500, 1000)
 
 
+def test_conversations_without_any_timestamp_are_counted_and_named_in_the_summary(engine, tmp_path):
+    lines = [chat("dated", "q", "a", created_at="2026-02-01T08:00:00Z"), chat("undated", "q", "a")]
+    [result] = import_paths(engine, [write_jsonl(tmp_path / "mixed.jsonl", lines)])
+    assert (result.conversations_added, result.undated) == (2, 1)
+    assert "1 of them without any timestamp, so no weekly figure" in result.summary()
+    [again] = import_paths(engine, [write_jsonl(tmp_path / "dated.jsonl", lines[:1])], source="other")
+    assert again.undated == 0 and "timestamp" not in again.summary()
+
+
 def test_duplicates_within_one_file_are_skipped(engine, tmp_path, monkeypatch):
     monkeypatch.setattr(loader_module, "CHUNK_CONVERSATIONS", 3)  # duplicates across chunks as well as within
     lines = [chat(f"c{i % 4}", "q", "a") for i in range(10)] + [{"messages": [{"role": "user", "content": "same"}]}] * 2

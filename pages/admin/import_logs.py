@@ -66,7 +66,7 @@ if results:
             st.error(result.summary())
         elif result.conversations_added == 0 and result.conversations_skipped:
             st.info(f"{result.summary()}: nothing new, every conversation was already imported.")
-        elif result.records_rejected:
+        elif result.records_rejected or result.undated:
             st.warning(result.summary())
         else:
             st.success(result.summary())

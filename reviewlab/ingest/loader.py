@@ -31,6 +31,7 @@ from reviewlab.ingest.records import (
     conversation_id,
 )
 from reviewlab.store.imports import (
+    CONVERSATION_COLUMNS,
     existing_conversation_ids,
     finish_batch,
     insert_conversations,
@@ -39,6 +40,7 @@ from reviewlab.store.imports import (
 )
 from reviewlab.store.search import sync_search_index
 
+STARTED_AT = CONVERSATION_COLUMNS.index("started_at")
 CHUNK_CONVERSATIONS = 2000  # conversations per executemany round trip (all inside the one transaction)
 MAX_REPORTED = 10_000  # rejections kept in the stored report; all of them are counted
 
@@ -57,6 +59,7 @@ class ImportResult:
     records_rejected: int = 0  # all rejections, also those beyond MAX_REPORTED
     error: str | None = None  # a file-level error: nothing was written
     indexed: int = 0  # messages added to the full-text index after the commit
+    undated: int = 0  # conversations added without a start time: no weekly figure can count them
 
     @property
     def ok(self) -> bool:
@@ -70,9 +73,11 @@ class ImportResult:
     def summary(self) -> str:
         if self.error:
             return f"{self.file}: FAILED, nothing imported: {self.error}"
+        undated = (f"; {self.undated:,} of them without any timestamp, so no weekly figure (dashboard, trends, "
+                   "alerts, segments) counts them" if self.undated else "")
         return (f"{self.file} ({self.format}): {_count(self.conversations_added, 'conversation')} added "
                 f"({_count(self.messages_added, 'message')}), {self.conversations_skipped:,} already present, "
-                f"{self.records_rejected:,} rejected")
+                f"{self.records_rejected:,} rejected{undated}")
 
 
 def _count(n: int, noun: str) -> str:
@@ -150,6 +155,7 @@ def _flush(session, pending: dict[str, tuple[tuple, list[tuple]]], result: Impor
         messages.extend(msg_rows)
     insert_conversations(session=session, conversations=conversations, messages=messages)
     result.conversations_added += len(conversations)
+    result.undated += sum(row[STARTED_AT] is None for row in conversations)
     result.messages_added += len(messages)
     pending.clear()
 
