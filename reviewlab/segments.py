@@ -91,7 +91,7 @@ SEGMENTS: tuple[SegmentRule, ...] = (
     SegmentRule(
         "churn_risk", "Churn risk: gave up, then left",
         f"Their last conversation went badly and ended on their own message (they gave up without an answer), "
-        f"most of their conversations went badly, and they have not been back for {LEFT_AFTER_DAYS}+ days.",
+        f"at least half of their conversations went badly, and they have not been back for {LEFT_AFTER_DAYS}+ days.",
         lambda f, _: f["last_abandoned"] & (f["struggled_share"] >= STRUGGLING_SHARE)
         & (f["days_since_last"] >= LEFT_AFTER_DAYS),
     ),

@@ -81,7 +81,13 @@ batches = load_batches(str(get_engine().url))
 if batches.empty:
     st.caption("Nothing imported yet.")
 else:
-    st.dataframe(batches, hide_index=True, width="stretch", key="import_batches_table")
+    st.dataframe(batches, hide_index=True, width="stretch", key="import_batches_table", column_config={
+        "id": st.column_config.NumberColumn("Batch", format="%d"),
+        "imported_at": st.column_config.DatetimeColumn("Imported (UTC)", format="YYYY-MM-DD HH:mm"),
+        "source": "Source", "format": "Format", "file_name": "File", "status": "Status",
+        "conversations_added": "Conversations added", "conversations_skipped": "Already present",
+        "messages_added": "Messages added", "records_rejected": "Rejected", "member_id": None,
+    })  # fmt: skip
     with_report = batches[batches["records_rejected"] > 0]
     if len(with_report):
         batch_id = st.selectbox("Show the report of batch", with_report["id"].tolist(), key="import_report_batch",

@@ -50,7 +50,9 @@ def open_conversation(conversation_id: str) -> None:
 
 
 head = st.columns([3, 1], vertical_alignment="center")
-listed = "conversations closest in meaning" if view.semantic and view.filters.text else "conversations"
+listed = "conversation" + ("" if total == 1 else "s")
+if view.semantic and view.filters.text:
+    listed += " closest in meaning"
 head[0].caption(f"{total:,} {listed} · page {view.page + 1} of {pages}")
 if head[1].button("Review next unreviewed", icon=":material/play_arrow:", disabled=total == 0, width="stretch",
                   help="Open the first conversation in this list that you have not tagged or judged yet."):  # fmt: skip
