@@ -19,6 +19,8 @@ def test_empty_workspace_disables_downloads(open_page, engine):
         "Annotations (CSV)", "Annotations (JSONL)", "Judgements (CSV)", "Judgements (JSONL)", "Evaluation set (JSONL)",
     }  # fmt: skip
     assert all(downloads(at).values())
+    # A click must not rerun the page: the rerun would replace the deferred files the other buttons point at.
+    assert all(b.proto.ignore_rerun for b in at.get("download_button"))
 
 
 def test_counts_follow_the_widgets(open_page, engine):

@@ -21,7 +21,10 @@ def load(db: str):
 
 
 def deferred(build):
-    """A download made only when clicked (in Streamlit's download thread), in its own read transaction."""
+    """A download made only when clicked (in Streamlit's download thread), in its own read transaction.
+
+    Its buttons use on_click="ignore": a rerun after each click would replace the deferred files, and the next
+    button clicked would then ask for a file that is gone."""
 
     def make() -> bytes:
         with session_scope(engine) as session:
@@ -48,10 +51,10 @@ def annotations(session):
 row = st.columns(2)
 row[0].download_button("Annotations (CSV)", deferred(lambda s: exports.to_csv(annotations(s))),
                        file_name=f"reviewlab-annotations-{stamp}.csv", mime="text/csv", disabled=n == 0,
-                       icon=":material/table:")  # fmt: skip
+                       on_click="ignore", icon=":material/table:")  # fmt: skip
 row[1].download_button("Annotations (JSONL)", deferred(lambda s: exports.to_jsonl(annotations(s))),
                        file_name=f"reviewlab-annotations-{stamp}.jsonl", mime="application/jsonl", disabled=n == 0,
-                       icon=":material/data_object:")  # fmt: skip
+                       on_click="ignore", icon=":material/data_object:")  # fmt: skip
 
 st.subheader("Judgements")
 st.caption(f"{counts['judgements']:,} judgements")
@@ -59,11 +62,12 @@ row = st.columns(2)
 row[0].download_button("Judgements (CSV)",
                        deferred(lambda s: exports.to_csv(exports.judgements_export(session=s))),
                        file_name=f"reviewlab-judgements-{stamp}.csv", mime="text/csv",
-                       disabled=counts["judgements"] == 0, icon=":material/table:")  # fmt: skip
+                       disabled=counts["judgements"] == 0, on_click="ignore", icon=":material/table:")  # fmt: skip
 row[1].download_button("Judgements (JSONL)",
                        deferred(lambda s: exports.to_jsonl(exports.judgements_export(session=s))),
                        file_name=f"reviewlab-judgements-{stamp}.jsonl", mime="application/jsonl",
-                       disabled=counts["judgements"] == 0, icon=":material/data_object:")  # fmt: skip
+                       disabled=counts["judgements"] == 0, on_click="ignore",
+                       icon=":material/data_object:")  # fmt: skip
 
 st.subheader("Evaluation set")
 st.caption(
@@ -76,4 +80,5 @@ st.caption(f"{counts['tagged_conversations']:,} tagged conversations in all")
 st.download_button("Evaluation set (JSONL)",
                    deferred(lambda s: exports.evaluation_jsonl(session=s, tag_ids=only or None)),
                    file_name=f"reviewlab-evalset-{stamp}.jsonl", mime="application/jsonl",
-                   disabled=counts["tagged_conversations"] == 0, icon=":material/science:", type="primary")  # fmt: skip
+                   disabled=counts["tagged_conversations"] == 0, on_click="ignore", icon=":material/science:",
+                   type="primary")  # fmt: skip
