@@ -13,21 +13,32 @@ import math
 import altair as alt
 import pandas as pd
 
-from reviewlab.indicators import INDICATOR_BY_KEY, is_off_target, week_label, week_of
+from reviewlab.indicators import INDICATOR_BY_KEY, is_off_target, parse_week, week_label, week_of, week_start
 
 STATUS_COLOURS = {"on target": "#2e7d32", "off target": "#c62828", "no target": "#607d8b"}
 AXIS_FORMAT = {"share": ".0%", "count": ",.0f", "days": ".1f", "ratio": ".2f", "score": ".2f"}
 UNIT_TITLES = {"days": "Days"}  # y-axis titles where the tick labels alone do not say the unit
+SERIES_TITLES = {**UNIT_TITLES, "count": "Count per week"}  # y titles of multi-series charts
+HEADROOM = 1.1  # bar charts: the tallest bar reaches about this far below the top of the plot
 FOUND_VIA_COLOURS = alt.Scale(domain=["proactive", "reactive"], range=["#1565c0", "#ef6c00"])
 FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+
+def week_domain(df: pd.DataFrame) -> list[str]:
+    """Every ISO week label from the first to the last week in `df` (its `week_start` dates, or else its `week`
+    labels), weeks without rows included: the slots of a week axis."""
+    if "week_start" in df:
+        starts = pd.to_datetime(df["week_start"]).dropna()
+    else:
+        starts = pd.to_datetime(pd.Series([week_start(parse_week(w)) for w in df["week"].dropna()], dtype=object))
+    mondays = pd.date_range(starts.min(), starts.max(), freq="7D") if len(starts) else []
+    return [week_label(week_of(monday.date())) for monday in mondays]
 
 
 def week_x(df: pd.DataFrame) -> alt.X:
     """ISO weeks across: one slot per week from the first to the last in `df` (a week without rows stays a gap);
     labels thinned by halving when they would overlap, so the ones left are evenly spaced."""
-    starts = pd.to_datetime(df["week_start"]).dropna()
-    mondays = pd.date_range(starts.min(), starts.max(), freq="7D") if len(starts) else []
-    domain = [week_label(week_of(monday.date())) for monday in mondays]
+    domain = week_domain(df)
     return alt.X("week:O", title=None, scale=alt.Scale(domain=domain) if domain else alt.Undefined,
                  axis=alt.Axis(labelAngle=0, labelOverlap="parity"))
 
@@ -120,7 +131,7 @@ def build_series_chart(df: pd.DataFrame, *, unit: str = "count", title: str = ""
     """Several weekly series of one unit as coloured lines (e.g. active users and conversations)."""
     return alt.Chart(df).mark_line(point=True).encode(
         x=week_x(df),
-        y=alt.Y("value:Q", title=UNIT_TITLES.get(unit), axis=value_axis(unit)),
+        y=alt.Y("value:Q", title=SERIES_TITLES.get(unit), axis=value_axis(unit)),
         color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("week:N", title="Week"), alt.Tooltip("series:N", title="Series"),
                  alt.Tooltip("value:Q", title="Value", format=AXIS_FORMAT[unit])],
@@ -128,10 +139,13 @@ def build_series_chart(df: pd.DataFrame, *, unit: str = "count", title: str = ""
 
 
 def build_issues_chart(df: pd.DataFrame, *, height: int = 200) -> alt.Chart:
-    """Stacked bars of issues detected per week, proactive below reactive."""
+    """Stacked bars of issues detected per week, proactive below reactive; headroom above the tallest stack."""
+    tallest = df.groupby("week")["issues"].sum().max() if len(df) else 0
+    top = math.ceil(max(float(tallest) if pd.notna(tallest) else 0.0, 1.0) * HEADROOM)  # a whole-number tick
     return alt.Chart(df).mark_bar().encode(
         x=week_x(df),
-        y=alt.Y("issues:Q", title="Issues detected", stack="zero", axis=value_axis("count")),
+        y=alt.Y("issues:Q", title="Issues detected", stack="zero", axis=value_axis("count"),
+                scale=alt.Scale(domain=[0, top], nice=True)),
         color=alt.Color("found_via:N", title=None, scale=FOUND_VIA_COLOURS, legend=alt.Legend(orient="bottom")),
         order=alt.Order("found_via:N", sort="ascending"),
         tooltip=[alt.Tooltip("week:N", title="Week"), alt.Tooltip("found_via:N", title="Found"),
@@ -142,7 +156,7 @@ def build_issues_chart(df: pd.DataFrame, *, height: int = 200) -> alt.Chart:
 def build_cohort_chart(df: pd.DataFrame, *, height: int = 320) -> alt.Chart:
     """Retention heatmap: first-week cohorts down, weeks since the first conversation across."""
     return alt.Chart(df).mark_rect().encode(
-        x=alt.X("age:O", title="Weeks since first conversation"),
+        x=alt.X("age:O", title="Weeks since first conversation", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("cohort:O", title="Cohort (first week)", sort="ascending"),
         color=alt.Color("retention:Q", title="Retention", scale=alt.Scale(domain=[0, 1], scheme="blues"),
                         legend=alt.Legend(format=".0%")),

@@ -15,6 +15,7 @@ from reviewlab.charts import (
     kpi_data,
     series_data,
     trend_data,
+    week_domain,
 )
 from reviewlab.indicators import (
     IndicatorFrames,
@@ -96,7 +97,8 @@ def test_issues_chart_stacks_proactive_and_reactive(table):
     spec = build_issues_chart(issues_data(table)).to_dict()
     assert spec["mark"]["type"] == "bar"
     assert spec["encoding"]["y"] == {"field": "issues", "type": "quantitative", "stack": "zero",
-                                     "title": "Issues detected", "axis": {"format": ",d", "tickMinStep": 1}}
+                                     "title": "Issues detected", "axis": {"format": ",d", "tickMinStep": 1},
+                                     "scale": {"domain": [0, 6], "nice": True}}
     assert spec["height"] == 200 and spec["autosize"] == {"type": "fit-x", "contains": "padding"}
     assert spec["encoding"]["color"]["scale"]["domain"] == ["proactive", "reactive"]
     rows = datasets(spec)
@@ -186,3 +188,31 @@ def test_days_axis_is_titled(table):
     spec = build_series_chart(series_data(table, ["median_days_to_detect", "median_days_to_resolve"]),
                               unit="days").to_dict()
     assert spec["encoding"]["y"]["title"] == "Days"
+
+
+def test_issues_chart_leaves_headroom_above_the_tallest_stack(table):
+    """The tallest week (5 issues) stops below the top of the plot: the domain runs past it to a whole number."""
+    scale = build_issues_chart(issues_data(table)).to_dict()["encoding"]["y"]["scale"]
+    assert scale["domain"][0] == 0 and scale["domain"][1] > 5 and scale["nice"] is True
+    empty = table.assign(proactive_issues=0, reactive_issues=0)
+    assert build_issues_chart(issues_data(empty)).to_dict()["encoding"]["y"]["scale"]["domain"] == [0, 2]
+
+
+def test_count_series_chart_has_a_y_title(table):
+    """"Active users and conversations": the y axis says what it counts."""
+    spec = build_series_chart(series_data(table, ["weekly_active_users", "conversations"]),
+                              title="Active users and conversations").to_dict()
+    assert spec["encoding"]["y"]["title"] == "Count per week"
+
+
+def test_cohort_week_labels_are_horizontal():
+    users = activity_from_pairs(pd.DataFrame({"week": [W1, W1 + 1], "user_id": ["a", "a"]}), W1, W1 + 1)
+    spec = build_cohort_chart(cohort_retention(users)).to_dict()
+    assert spec["encoding"]["x"]["axis"]["labelAngle"] == 0
+
+
+def test_week_domain_from_labels_or_dates_keeps_empty_weeks(table):
+    assert week_domain(table) == WEEKS
+    assert week_domain(pd.DataFrame({"week": ["2026-W12", "2026-W10"]})) == ["2026-W10", "2026-W11", "2026-W12"]
+    assert week_domain(pd.DataFrame({"week": ["2026-W52", "2027-W01"]})) == ["2026-W52", "2026-W53", "2027-W01"]
+    assert week_domain(pd.DataFrame({"week": pd.Series([], dtype=object)})) == []
