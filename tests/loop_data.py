@@ -99,6 +99,12 @@ class _BrowserSelectbox(Selectbox):
         return state
 
 
+def form_input(widgets, name: str):
+    """Create-form input `name` among `widgets` (e.g. at.text_input): its key gains a round suffix each time the form
+    is cleared after a successful write (reviewlab.ui.loop.form_keys)."""
+    return next(w for w in widgets if w.key == name or (w.key or "").startswith(f"{name}__"))
+
+
 def shown_label(at, key: str) -> str:
     box = at.selectbox(key=key)
     return box.options[box.index]

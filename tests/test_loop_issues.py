@@ -14,7 +14,7 @@ from reviewlab.loop.issues import (
     time_to_detect,
     time_to_resolve,
 )
-from reviewlab.models import AuditLog, Issue, IssueEvidence
+from reviewlab.models import AuditLog, Issue, IssueEvidence, Tag
 from reviewlab.store import loop
 from tests.loop_data import T0, add_conversation, add_members, tag_id
 
@@ -135,6 +135,37 @@ def test_update_issue_rederives_found_via(session):
         loop.update_issue(session=session, issue_id=issue.id, status="resolved", actor_id=None)
     detail = session.exec(select(AuditLog).where(AuditLog.action == "update")).one().detail
     assert detail == {"channel": "escalation", "severity": "critical", "found_via": "reactive"}
+
+
+def test_set_issue_about_links_and_unlinks_with_audit(session):
+    m = add_members(session)
+    slow = tag_id(session, "slow")
+    issue = loop.create_issue(session=session, title="From the reader", channel="review", actor_id=None)
+    loop.set_issue_about(
+        session=session, issue_id=issue.id, tag_id=slow, topic_id=None, signal="frustration", actor_id=m["di"].id
+    )
+    assert (issue.tag_id, issue.topic_id, issue.signal) == (slow, None, "frustration")
+    assert loop.issues_frame(session=session).set_index("id").loc[issue.id, "about"] == "tag: slow; signal: frustration"
+    loop.set_issue_about(session=session, issue_id=issue.id, tag_id=slow, topic_id=None, signal=None, actor_id=None)
+    assert issue.signal is None
+    updates = session.exec(select(AuditLog).where(AuditLog.action == "update").order_by(AuditLog.id)).all()
+    assert [(a.member_id, a.detail) for a in updates] == [
+        (m["di"].id, {"tag_id": slow, "signal": "frustration"}),
+        (None, {"signal": None}),
+    ]
+    with pytest.raises(ValueError, match="signal"):
+        loop.set_issue_about(session=session, issue_id=issue.id, tag_id=None, topic_id=None, signal="x", actor_id=None)
+    with pytest.raises(ValueError, match="No tag"):
+        loop.set_issue_about(session=session, issue_id=issue.id, tag_id=9999, topic_id=None, signal=None, actor_id=None)
+    assert issue.tag_id == slow and len(session.exec(select(AuditLog).where(AuditLog.action == "update")).all()) == 2
+
+
+def test_about_choices_keep_an_issues_archived_tag(session):
+    slow = tag_id(session, "slow")
+    session.get(Tag, slow).archived = True
+    session.flush()
+    assert slow not in loop.about_choices(session=session)[0]
+    assert loop.about_choices(session=session, tag_id=slow)[0][slow] == "slow"
 
 
 def test_issue_filters(session):

@@ -9,7 +9,7 @@ from reviewlab.db import session_scope
 from reviewlab.loop.decisions import EvidenceLink
 from reviewlab.models import Decision, DecisionEvidence
 from reviewlab.store import loop
-from tests.loop_data import T0, add_conversation, add_members, column_labels, tag_id
+from tests.loop_data import T0, add_conversation, add_members, column_labels, form_input, tag_id
 
 PAGE = "pages/loop/decisions.py"
 
@@ -116,3 +116,32 @@ def test_table_labels_and_missing_values(engine, open_page, data):
     # A picked decision that the filter hides stays open.
     at.selectbox(key="d_filter").set_value(True).run()
     assert at.subheader[0].value == "No owner, no date"
+
+
+def test_a_refused_decision_keeps_what_was_typed_and_a_recorded_one_clears_the_form(engine, open_page, data):
+    at = open_page(PAGE, member_id=data["cy"], query_params={"conversation": data["conv"]})
+    form_input(at.text_input, "d_title").set_value("Add a totals check")
+    form_input(at.text_area, "d_rationale").set_value("Totals were wrong.")
+    form_input(at.selectbox, "d_owner").set_value(data["bo"])
+    form_input(at.date_input, "d_decided").set_value(date.today())
+    form_input(at.date_input, "d_follow_up").set_value(date.today() - timedelta(days=1))
+    button(at, "Record the decision").click().run()
+    assert "The follow-up date is before the decision." in at.error[0].value
+    assert form_input(at.text_input, "d_title").value == "Add a totals check"
+    assert form_input(at.text_area, "d_rationale").value == "Totals were wrong."
+    assert form_input(at.selectbox, "d_owner").value == data["bo"]
+    assert form_input(at.text_area, "d_conversations").value == data["conv"]  # the URL's prefill too
+
+    form_input(at.date_input, "d_follow_up").set_value(date.today() + timedelta(days=7))
+    button(at, "Record the decision").click().run()
+    assert not at.exception and not at.error and at.success[0].value == "Decision recorded."
+    with session_scope(engine) as s:
+        decision = s.exec(select(Decision)).one()
+    assert (decision.title, decision.rationale, decision.owner_id) == ("Add a totals check", "Totals were wrong.",
+                                                                      data["bo"])  # fmt: skip
+    assert form_input(at.text_input, "d_title").value == ""
+    assert form_input(at.text_area, "d_rationale").value == ""
+    assert form_input(at.selectbox, "d_owner").value is None
+    assert form_input(at.date_input, "d_follow_up").value is None
+    assert form_input(at.text_area, "d_conversations").value == ""  # the prefill left the URL
+    assert "conversation" not in at.query_params

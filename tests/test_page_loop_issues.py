@@ -16,6 +16,7 @@ from tests.loop_data import (
     annotate,
     browser_selectbox,
     column_labels,
+    form_input,
     judge,
     shown_label,
     tag_id,
@@ -151,6 +152,55 @@ def test_did_the_fix_work_on_a_resolved_issue(engine, open_page, data):
     at.number_input(key="impact_weeks").set_value(1).run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Before"] != "60.0%"
+
+
+def test_link_an_issue_opened_from_the_reader_then_measure_the_fix(engine, open_page, data):
+    """An issue opened with no "about" gets linked to a tag afterwards; "did the fix work?" then measures it."""
+    with session_scope(engine, write=True) as s:
+        resolved_at = T0 + timedelta(weeks=3)
+        for i in range(8):
+            conv = add_conversation(
+                s, f"ln{i}", started_at=resolved_at + timedelta(days=(i % 4) + 1) * (-1 if i < 4 else 1)
+            )
+            if i in (0, 1, 4):
+                annotate(s, conv.id, data["slow"], data["ada"])
+            else:
+                judge(s, conv.id, data["bo"], satisfaction=4)
+        issue = loop.create_issue(session=s, title="From the reader", channel="review", detected_at=T0, actor_id=None)
+        loop.set_issue_status(session=s, issue_id=issue.id, status="resolved", at=resolved_at, actor_id=None)
+    at = open_page(PAGE, member_id=data["di"], query_params={"id": str(issue.id)})
+    assert any(c.value == "Link the issue to a tag, topic or signal to measure the fix." for c in at.caption)
+    at.selectbox(key=f"about_tag_{issue.id}").set_value(data["slow"])
+    at.button(key=f"about_{issue.id}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.success[0].value == "Issue updated."
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Before"] == "50.0%" and metrics["After"] == "25.0%"
+    assert "tag: slow" in at.caption[0].value
+    assert at.selectbox(key=f"about_tag_{issue.id}").value == data["slow"]
+    with session_scope(engine) as s:
+        audit = s.exec(select(AuditLog).where(AuditLog.action == "update")).one()
+    assert (audit.member_id, audit.detail) == (data["di"], {"tag_id": data["slow"]})
+
+
+def test_a_refused_issue_keeps_what_was_typed_and_an_opened_one_clears_the_form(engine, open_page, data):
+    first = data["convs"][0]
+    at = open_page(PAGE, member_id=data["di"], query_params={"conversation": first})
+    form_input(at.text_input, "new_title").set_value("Refund policy refused")
+    form_input(at.text_area, "new_description").set_value("Users are told to call support.")
+    form_input(at.selectbox, "new_severity").set_value("high")
+    form_input(at.text_area, "new_evidence").set_value(f"{first}\nnot-a-conversation")
+    button(at, "Open the issue").click().run()
+    assert "Unknown conversation" in at.error[0].value
+    assert form_input(at.text_input, "new_title").value == "Refund policy refused"
+    assert form_input(at.text_area, "new_description").value == "Users are told to call support."
+    assert form_input(at.selectbox, "new_severity").value == "high"
+    form_input(at.text_area, "new_evidence").set_value(first)
+    button(at, "Open the issue").click().run()
+    assert not at.error and at.success[0].value == "Issue opened."
+    assert form_input(at.text_input, "new_title").value == ""
+    assert form_input(at.selectbox, "new_severity").value == "medium"
+    assert form_input(at.text_area, "new_evidence").value == ""
 
 
 def test_resolving_the_picked_issue_keeps_it_open_with_the_browsers_label(engine, open_page, data):

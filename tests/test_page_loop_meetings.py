@@ -8,7 +8,7 @@ from sqlmodel import select
 from reviewlab.db import session_scope
 from reviewlab.models import Meeting, MeetingAttendee, utcnow
 from reviewlab.store import loop
-from tests.loop_data import add_members, column_labels
+from tests.loop_data import add_members, column_labels, form_input
 from tests.test_loop_meetings import ICS
 
 PAGE = "pages/loop/meetings.py"
@@ -70,8 +70,8 @@ def test_ics_upload_imports_once_and_bad_csv_imports_nothing(engine, open_page, 
 def test_mark_which_meetings_count(engine, open_page, team):
     at = open_page(PAGE, member_id=team["ada"])
     for title in ("AI guild", "Lunch"):
-        at.text_input(key="meeting_title").set_value(title)
-        at.date_input(key="meeting_date").set_value(date.today() - timedelta(days=1))  # held: only those count
+        form_input(at.text_input, "meeting_title").set_value(title)
+        form_input(at.date_input, "meeting_date").set_value(date.today() - timedelta(days=1))  # held: only those count
         button(at, "Record the meeting").click().run()
     with session_scope(engine) as s:
         ids = {m.title: m.id for m in s.exec(select(Meeting))}

@@ -5,6 +5,7 @@ from sqlmodel import select
 from reviewlab.db import session_scope
 from reviewlab.models import Annotation, AuditLog, Member, Tag
 from reviewlab.store.annotations import add_annotation
+from tests.loop_data import form_input
 from tests.review_data import seed_workspace, tag_id
 
 PAGE = "pages/review/taxonomy.py"
@@ -30,10 +31,18 @@ def test_create_a_tag(open_page, engine):
                                                        "#aa3300")  # fmt: skip
     assert audit[-1].member_id == people["ada"]
     assert "made-up policy" in list(at.dataframe[0].value["name"])
+    # Created: the form is empty again.
+    assert form_input(at.text_input, "new_tag_name").value == ""
+    assert form_input(at.text_area, "new_tag_description").value == ""
+    assert form_input(at.color_picker, "new_tag_colour").value == "#888888"
 
-    at.text_input(key="new_tag_name").input("Slow")  # clashes with a seeded tag (case-insensitive)
+    form_input(at.text_input, "new_tag_name").input("Slow")  # clashes with a seeded tag (case-insensitive)
+    form_input(at.text_area, "new_tag_description").input("Answers take too long.")
     button(at, "Create tag").click().run()
     assert "already exists" in at.error[0].value
+    # Refused: what was typed stays, to fix and resubmit.
+    assert form_input(at.text_input, "new_tag_name").value == "Slow"
+    assert form_input(at.text_area, "new_tag_description").value == "Answers take too long."
 
 
 def test_edit_and_archive_a_tag(open_page, engine):

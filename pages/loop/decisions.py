@@ -14,8 +14,10 @@ from reviewlab.models import utcnow
 from reviewlab.store import loop
 from reviewlab.ui.loop import (
     at_utc,
+    clear_form,
     day_text,
     db_key,
+    form_keys,
     member_labels,
     members,
     parse_ids,
@@ -69,37 +71,40 @@ def new_decision_form() -> None:
     meetings, issues, tags, topics = load_choices(db_key())
     owners = {None: "Nobody yet"} | member_labels(members(), with_function=False)
     wanted_issue = st.query_params.get("issue", "")
-    with st.form("new_decision", clear_on_submit=True):
-        title = st.text_input("Decision", key="d_title")
-        rationale = st.text_area("Rationale: why, and what we expect to change", key="d_rationale")
+    key = form_keys("new_decision")
+    with st.form("new_decision", clear_on_submit=False):
+        title = st.text_input("Decision", key=key("d_title"))
+        rationale = st.text_area("Rationale: why, and what we expect to change", key=key("d_rationale"))
         left, right = st.columns(2)
-        owner_id = left.selectbox("Owner", list(owners), format_func=owners.get, key="d_owner")
+        owner_id = left.selectbox("Owner", list(owners), format_func=owners.get, key=key("d_owner"))
         meeting_id = right.selectbox(
             "Taken in",
             [None, *meetings],
             format_func=lambda k: "Outside a meeting" if k is None else meetings[k],
-            key="d_meeting",
+            key=key("d_meeting"),
         )
-        decided = left.date_input("Decided on", value=utcnow().date(), key="d_decided")
-        follow_up = right.date_input("Follow up on", value=None, key="d_follow_up")
+        decided = left.date_input("Decided on", value=utcnow().date(), key=key("d_decided"))
+        follow_up = right.date_input("Follow up on", value=None, key=key("d_follow_up"))
         st.markdown("**Evidence** (a decision is backed by user data when it links at least one)")
         conversations = st.text_area(
-            "Conversations (ids, one per line)", value=st.query_params.get("conversation", ""), key="d_conversations"
+            "Conversations (ids, one per line)",
+            value=st.query_params.get("conversation", ""),
+            key=key("d_conversations"),
         )
         linked_issues = st.multiselect(
             "Issues",
             list(issues),
             format_func=issues.get,
-            key="d_issues",
+            key=key("d_issues"),
             default=[int(wanted_issue)] if wanted_issue.isdigit() and int(wanted_issue) in issues else [],
         )
-        linked_tags = st.multiselect("Tags", list(tags), format_func=tags.get, key="d_tags")
-        linked_topics = st.multiselect("Topics", list(topics), format_func=topics.get, key="d_topics")
+        linked_tags = st.multiselect("Tags", list(tags), format_func=tags.get, key=key("d_tags"))
+        linked_topics = st.multiselect("Topics", list(topics), format_func=topics.get, key=key("d_topics"))
         metrics = st.multiselect(
             "Metrics (their value now is stored with the decision)",
             list(loop.METRICS),
             format_func=loop.METRICS.get,
-            key="d_metrics",
+            key=key("d_metrics"),
         )
         if st.form_submit_button("Record the decision"):
             actor = require_member("record a decision")
@@ -126,6 +131,7 @@ def new_decision_form() -> None:
             ):
                 for param in ("conversation", "issue"):
                     st.query_params.pop(param, None)
+                clear_form("new_decision")
                 st.rerun()
 
 

@@ -15,7 +15,9 @@ from reviewlab.models import FOUND_VIA_CHOICES, ISSUE_STATUS_CHOICES, SEVERITY_C
 from reviewlab.store import loop
 from reviewlab.ui.loop import (
     at_utc,
+    clear_form,
     db_key,
+    form_keys,
     member_labels,
     members,
     parse_ids,
@@ -33,10 +35,10 @@ STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "resolved": "Reso
 
 
 @st.cache_data(ttl=30, show_spinner=False)
-def load_choices(db: str) -> tuple[dict, dict]:
-    """Tags and active topics an issue can be about."""
+def load_choices(db: str, tag_id: int | None = None, topic_id: int | None = None) -> tuple[dict, dict]:
+    """Tags and active topics an issue can be about, plus an issue's current ones."""
     with session_scope(get_engine()) as session:
-        return loop.about_choices(session=session)
+        return loop.about_choices(session=session, tag_id=tag_id, topic_id=topic_id)
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -74,25 +76,26 @@ def optional(label: str, options: dict, key: str, current=None):
 def new_issue_form(prefill: str) -> None:
     tags, topics = load_choices(db_key())
     owners = member_labels(members(), with_function=False)
-    with st.form("new_issue", clear_on_submit=True):
-        title = st.text_input("Title", key="new_title")
-        description = st.text_area("Description", key="new_description")
+    key = form_keys("new_issue")
+    with st.form("new_issue", clear_on_submit=False):
+        title = st.text_input("Title", key=key("new_title"))
+        description = st.text_area("Description", key=key("new_description"))
         left, right = st.columns(2)
-        channel = left.selectbox("Found via", CHANNELS, format_func=channel_label, key="new_channel")
-        severity = right.selectbox("Severity", SEVERITY_CHOICES, index=1, key="new_severity")
+        channel = left.selectbox("Found via", CHANNELS, format_func=channel_label, key=key("new_channel"))
+        severity = right.selectbox("Severity", SEVERITY_CHOICES, index=1, key=key("new_severity"))
         with left:
-            owner_id = optional("Owner", owners, "new_owner")
-            tag_id = optional("About the tag", tags, "new_tag")
+            owner_id = optional("Owner", owners, key("new_owner"))
+            tag_id = optional("About the tag", tags, key("new_tag"))
         with right:
-            topic_id = optional("About the topic", topics, "new_topic")
-            signal = optional("About the signal", SIGNALS, "new_signal")
+            topic_id = optional("About the topic", topics, key("new_topic"))
+            signal = optional("About the signal", SIGNALS, key("new_signal"))
         now = utcnow()
-        day = left.date_input("Detected on", value=now.date(), key="new_day")
-        clock = right.time_input("at (UTC)", value=time(now.hour, now.minute), key="new_time")
+        day = left.date_input("Detected on", value=now.date(), key=key("new_day"))
+        clock = right.time_input("at (UTC)", value=time(now.hour, now.minute), key=key("new_time"))
         evidence = st.text_area(
             "Evidence conversations (ids, one per line)",
             value=prefill,
-            key="new_evidence",
+            key=key("new_evidence"),
             help="Copy a conversation's id from the reader, or open an issue from the reader itself.",
         )
         if st.form_submit_button("Open the issue"):
@@ -113,6 +116,7 @@ def new_issue_form(prefill: str) -> None:
                 actor_id=actor,
             ):
                 st.query_params.pop("conversation", None)
+                clear_form("new_issue")
                 st.rerun()
 
 
@@ -156,6 +160,31 @@ def issue_list() -> pd.DataFrame:
         },
     )
     return frame
+
+
+def about_form(issue: dict) -> None:
+    """Change what the issue is about (what "did the fix work?" measures), e.g. for one opened from the reader."""
+    issue_id = issue["id"]
+    tags, topics = load_choices(db_key(), issue["tag_id"], issue["topic_id"])
+    tag_col, topic_col, signal_col = st.columns(3)
+    with tag_col:
+        tag_id = optional("About the tag", tags, f"about_tag_{issue_id}", current=issue["tag_id"])
+    with topic_col:
+        topic_id = optional("About the topic", topics, f"about_topic_{issue_id}", current=issue["topic_id"])
+    with signal_col:
+        signal = optional("About the signal", SIGNALS, f"about_signal_{issue_id}", current=issue["signal"])
+    if st.button("Save what it is about", key=f"about_{issue_id}"):
+        actor = require_member("edit the issue")
+        if actor is not None and write(
+            loop.set_issue_about,
+            "Issue updated.",
+            issue_id=issue_id,
+            tag_id=tag_id,
+            topic_id=topic_id,
+            signal=signal,
+            actor_id=actor,
+        ):
+            st.rerun()
 
 
 def issue_detail(issue_id: int) -> None:
@@ -204,6 +233,7 @@ def issue_detail(issue_id: int) -> None:
                 actor_id=actor,
             ):
                 st.rerun()
+    about_form(issue)
 
     st.markdown("**Evidence**")
     for conversation in evidence.itertuples():

@@ -14,8 +14,10 @@ from reviewlab.models import utcnow
 from reviewlab.store import loop
 from reviewlab.ui.loop import (
     at_utc,
+    clear_form,
     db_key,
     flash,
+    form_keys,
     member_labels,
     members,
     require_member,
@@ -38,14 +40,19 @@ def load_meetings(db: str, date_from: date | None, date_to: date | None, kind: s
 
 def record_form() -> None:
     labels = member_labels(members())
-    with st.form("meeting_record", clear_on_submit=True):
-        title = st.text_input("Title", key="meeting_title")
+    key = form_keys("meeting_record")
+    with st.form("meeting_record", clear_on_submit=False):
+        title = st.text_input("Title", key=key("meeting_title"))
         day_col, time_col = st.columns(2)
-        day = day_col.date_input("Date", value=date.today(), key="meeting_date")
-        clock = time_col.time_input("Time (UTC)", value=time(10, 0), key="meeting_time")
-        attendees = st.multiselect("Attendees", list(labels), format_func=labels.get, key="meeting_attendees")
-        discussed = st.checkbox("We discussed user behaviour (real conversations, feedback, usage)", key="meeting_ub")
-        counts = st.checkbox("An AI-related meeting that counts for the indicators", value=True, key="meeting_counts")
+        day = day_col.date_input("Date", value=date.today(), key=key("meeting_date"))
+        clock = time_col.time_input("Time (UTC)", value=time(10, 0), key=key("meeting_time"))
+        attendees = st.multiselect("Attendees", list(labels), format_func=labels.get, key=key("meeting_attendees"))
+        discussed = st.checkbox(
+            "We discussed user behaviour (real conversations, feedback, usage)", key=key("meeting_ub")
+        )
+        counts = st.checkbox(
+            "An AI-related meeting that counts for the indicators", value=True, key=key("meeting_counts")
+        )
         if st.form_submit_button("Record the meeting"):
             actor = require_member("record a meeting")
             if actor is not None and write(
@@ -58,6 +65,7 @@ def record_form() -> None:
                 counts=counts,
                 actor_id=actor,
             ):
+                clear_form("meeting_record")
                 st.rerun()
 
 

@@ -26,7 +26,9 @@ from reviewlab.store.annotations import annotations_frame, judgements_frame
 from reviewlab.store.conversations import get_transcript
 from reviewlab.ui.loop import (
     at_utc,
+    clear_form,
     db_key,
+    form_keys,
     is_missing,
     member_labels,
     members,
@@ -307,13 +309,14 @@ def issue_form(meeting_id: int, conversation_id: str) -> None:
     team = members()
     owners = {None: "Nobody yet"} | member_labels(team, with_function=False)
     tags = {None: "—"} | load_tags(db_key())
-    with st.form("run_issue", clear_on_submit=True):
-        title = st.text_input("Title", key="issue_title")
-        description = st.text_area("What goes wrong", key="issue_description")
-        channel = st.selectbox("Found via", CHANNELS, format_func=channel_label, key="issue_channel")
-        severity = st.selectbox("Severity", SEVERITY_CHOICES, index=1, key="issue_severity")
-        tag_id = st.selectbox("About the tag", list(tags), format_func=tags.get, key="issue_tag")
-        owner_id = st.selectbox("Owner", list(owners), format_func=owners.get, key="issue_owner")
+    key = form_keys("run_issue")
+    with st.form("run_issue", clear_on_submit=False):
+        title = st.text_input("Title", key=key("issue_title"))
+        description = st.text_area("What goes wrong", key=key("issue_description"))
+        channel = st.selectbox("Found via", CHANNELS, format_func=channel_label, key=key("issue_channel"))
+        severity = st.selectbox("Severity", SEVERITY_CHOICES, index=1, key=key("issue_severity"))
+        tag_id = st.selectbox("About the tag", list(tags), format_func=tags.get, key=key("issue_tag"))
+        owner_id = st.selectbox("Owner", list(owners), format_func=owners.get, key=key("issue_owner"))
         if st.form_submit_button("Open the issue"):
             actor = require_member("open an issue")
             if actor is not None and write(
@@ -329,6 +332,7 @@ def issue_form(meeting_id: int, conversation_id: str) -> None:
                 evidence_ids=[conversation_id],
                 actor_id=actor,
             ):
+                clear_form("run_issue")
                 st.rerun()
 
 
@@ -336,14 +340,15 @@ def decision_form(meeting_id: int, conversation_id: str, issues: pd.DataFrame) -
     team = members()
     owners = {None: "Nobody yet"} | member_labels(team, with_function=False)
     issue_labels = {int(r.id): f"#{r.id} {r.title}" for r in issues.itertuples()}
-    with st.form("run_decision", clear_on_submit=True):
-        title = st.text_input("Decision", key="decision_title")
-        rationale = st.text_area("Why", key="decision_rationale")
-        owner_id = st.selectbox("Owner", list(owners), format_func=owners.get, key="decision_owner")
-        follow_up = st.date_input("Follow up on", value=None, key="decision_follow_up")
-        with_conversation = st.checkbox("This conversation is evidence", value=True, key="decision_with_conv")
+    key = form_keys("run_decision")
+    with st.form("run_decision", clear_on_submit=False):
+        title = st.text_input("Decision", key=key("decision_title"))
+        rationale = st.text_area("Why", key=key("decision_rationale"))
+        owner_id = st.selectbox("Owner", list(owners), format_func=owners.get, key=key("decision_owner"))
+        follow_up = st.date_input("Follow up on", value=None, key=key("decision_follow_up"))
+        with_conversation = st.checkbox("This conversation is evidence", value=True, key=key("decision_with_conv"))
         linked = st.multiselect(
-            "Issues it answers", list(issue_labels), format_func=issue_labels.get, key="decision_issues"
+            "Issues it answers", list(issue_labels), format_func=issue_labels.get, key=key("decision_issues")
         )
         if st.form_submit_button("Record the decision"):
             actor = require_member("record a decision")
@@ -360,6 +365,7 @@ def decision_form(meeting_id: int, conversation_id: str, issues: pd.DataFrame) -
                 evidence=evidence,
                 actor_id=actor,
             ):
+                clear_form("run_decision")
                 st.rerun()
 
 

@@ -7,6 +7,7 @@ from reviewlab.models import FUNCTION_CHOICES, SIDE_CHOICES, TAG_KIND_CHOICES
 from reviewlab.store import annotations as taxonomy
 from reviewlab.store import people
 from reviewlab.ui.filters import CACHE_TTL_S, database_key
+from reviewlab.ui.loop import clear_form, form_keys
 from reviewlab.ui.shell import current_member_id, get_engine, run_write
 
 KIND_LABELS = {kind: kind.replace("_", " ") for kind in TAG_KIND_CHOICES}
@@ -18,14 +19,17 @@ def load(db: str):
         return taxonomy.tags_frame(session=session), people.members_frame(session=session)
 
 
-def write(action, success: str, **kwargs) -> None:
-    """Run one store write in its own transaction, then refresh; a refused write shows why."""
+def write(action, success: str, form: str | None = None, **kwargs) -> None:
+    """Run one store write in its own transaction, then refresh (emptying create form `form`); a refused write
+    shows why and keeps what was typed."""
     try:
         run_write(action, **kwargs)
     except ValueError as exc:
         st.error(str(exc))
         return
     st.session_state["taxonomy_flash"] = success
+    if form:
+        clear_form(form)
     st.rerun()
 
 
@@ -49,14 +53,15 @@ with tab_tags:
     names = dict(zip(tags["id"].astype(int), tags["name"], strict=True))
     live = [int(i) for i in tags.loc[~tags["archived"], "id"]]
 
-    with st.expander("New tag", icon=":material/add:"), st.form("new_tag", clear_on_submit=True, border=False):
-        name = st.text_input("Name", key="new_tag_name")
-        kind = st.selectbox("Kind", TAG_KIND_CHOICES, format_func=KIND_LABELS.get, key="new_tag_kind")
-        description = st.text_area("Description", key="new_tag_description", height=68,
+    tag_key = form_keys("new_tag")
+    with st.expander("New tag", icon=":material/add:"), st.form("new_tag", clear_on_submit=False, border=False):
+        name = st.text_input("Name", key=tag_key("new_tag_name"))
+        kind = st.selectbox("Kind", TAG_KIND_CHOICES, format_func=KIND_LABELS.get, key=tag_key("new_tag_kind"))
+        description = st.text_area("Description", key=tag_key("new_tag_description"), height=68,
                                    help="What reviewers should mean by it.")  # fmt: skip
-        colour = st.color_picker("Colour", "#888888", key="new_tag_colour")
+        colour = st.color_picker("Colour", "#888888", key=tag_key("new_tag_colour"))
         if st.form_submit_button("Create tag"):
-            write(taxonomy.create_tag, f"Tag {name.strip()!r} created.", name=name, kind=kind,
+            write(taxonomy.create_tag, f"Tag {name.strip()!r} created.", "new_tag", name=name, kind=kind,
                   description=description, colour=colour, member_id=actor)  # fmt: skip
 
     with st.expander("Edit a tag", icon=":material/edit:"):
@@ -93,16 +98,17 @@ with tab_team:
         width="stretch",
     )
     with st.expander("New member", icon=":material/person_add:"):
-        with st.form("new_member", clear_on_submit=True, border=False):
+        member_key = form_keys("new_member")
+        with st.form("new_member", clear_on_submit=False, border=False):
             row = st.columns(2)
-            name = row[0].text_input("Name", key="new_member_name")
-            email = row[1].text_input("Email", key="new_member_email")
-            function = row[0].selectbox("Function", FUNCTION_CHOICES, key="new_member_function")
-            side = row[1].selectbox("Side", SIDE_CHOICES, key="new_member_side",
+            name = row[0].text_input("Name", key=member_key("new_member_name"))
+            email = row[1].text_input("Email", key=member_key("new_member_email"))
+            function = row[0].selectbox("Function", FUNCTION_CHOICES, key=member_key("new_member_function"))
+            side = row[1].selectbox("Side", SIDE_CHOICES, key=member_key("new_member_side"),
                                     help="Builders make the product; business members own its outcomes.")  # fmt: skip
             if st.form_submit_button("Add member"):
-                write(people.create_member, f"{name.strip()} added.", name=name, email=email, function=function,
-                      side=side, actor_id=actor)  # fmt: skip
+                write(people.create_member, f"{name.strip()} added.", "new_member", name=name, email=email,
+                      function=function, side=side, actor_id=actor)  # fmt: skip
 
     everyone = {int(r.id): f"{r.name} ({r.email})" for r in members.itertuples()}
     with st.expander("Edit a member", icon=":material/manage_accounts:"):

@@ -21,6 +21,7 @@ ISSUES_PAGE = "pages/loop/issues.py"
 DECISIONS_PAGE = "pages/loop/decisions.py"
 SESSIONS_PAGE = "pages/loop/sessions.py"
 _FLASH = "loop_flash"
+_FORM_ROUND = "form_round_"  # + form name: how many times the form was cleared
 MISSING = "—"  # how a table or caption shows a missing value
 _ROLE_AVATAR = {"user": "user", "assistant": "assistant", "system": ":material/settings:", "tool": ":material/build:"}
 
@@ -76,6 +77,20 @@ def show_flash() -> None:
     message = st.session_state.pop(_FLASH, None)
     if message:
         st.success(message, icon=":material/check_circle:")
+
+
+def form_keys(form: str) -> Callable[[str], str]:
+    """Keys for the inputs of create form `form` (drawn with clear_on_submit=False, so a refused write keeps what
+    was typed): each name as is until `clear_form(form)`, then suffixed with a new round. Fresh keys make the browser
+    draw fresh, empty widgets; deleting a key from st.session_state would not: the browser keeps showing, and sends
+    back, what was typed."""
+    round_ = st.session_state.get(_FORM_ROUND + form, 0)
+    return lambda name: f"{name}__{round_}" if round_ else name
+
+
+def clear_form(form: str) -> None:
+    """Empty `form`'s inputs from the next run on: call after a successful write, before st.rerun()."""
+    st.session_state[_FORM_ROUND + form] = st.session_state.get(_FORM_ROUND + form, 0) + 1
 
 
 @st.cache_data(ttl=60, show_spinner=False)

@@ -24,6 +24,7 @@ from reviewlab.store.loop.issues import (
     issues_frame,
     rate_counts,
     remove_issue_evidence,
+    set_issue_about,
     set_issue_status,
     update_issue,
 )
@@ -60,6 +61,6 @@ __all__ = [
     "issues_frame", "list_sessions", "mark_assignment_done", "mark_conversation_reviewed", "mark_counting",
     "meeting_attendees", "MeetingImportResult", "meetings_frame", "metric_snapshot", "METRICS", "plan_session",
     "progress_frame", "rate_counts", "remove_issue_evidence", "sample_candidates", "session_conversation_ids",
-    "session_summary", "set_agenda_template", "set_follow_up_done", "set_issue_status", "set_meeting_flags",
-    "set_session_status", "update_issue",
+    "session_summary", "set_agenda_template", "set_follow_up_done", "set_issue_about", "set_issue_status",
+    "set_meeting_flags", "set_session_status", "update_issue",
 ]  # fmt: skip

@@ -120,6 +120,22 @@ def update_issue(
     return issue
 
 
+def set_issue_about(
+    *,
+    session: Session,
+    issue_id: int,
+    tag_id: int | None,
+    topic_id: int | None,
+    signal: str | None,
+    actor_id: int | None,
+) -> Issue:
+    """Set (or clear, with None) the tag, topic and signal an issue is about: what "did the fix work?" measures.
+    Audited as an update, with only what changed."""
+    return update_issue(
+        session=session, issue_id=issue_id, tag_id=tag_id, topic_id=topic_id, signal=signal, actor_id=actor_id
+    )
+
+
 def set_issue_status(
     *, session: Session, issue_id: int, status: str, at: datetime | None = None, actor_id: int | None
 ) -> Issue:
@@ -275,12 +291,15 @@ def issues_frame(
     return pd.DataFrame(rows, columns=ISSUE_COLUMNS)
 
 
-def about_choices(*, session: Session) -> tuple[dict[int, str], dict[int, str]]:
-    """What a new issue can be about: live tags and active topics, {id: name}."""
-    tags = {t.id: t.name for t in session.exec(select(Tag).where(col(Tag.archived).is_(False)).order_by(Tag.name))}
-    topics = {
-        t.id: t.custom_label or t.label for t in session.exec(select(Topic).where(col(Topic.active)).order_by(Topic.id))
-    }
+def about_choices(
+    *, session: Session, tag_id: int | None = None, topic_id: int | None = None
+) -> tuple[dict[int, str], dict[int, str]]:
+    """What an issue can be about: live tags and active topics, {id: name}, plus `tag_id` and `topic_id` (an
+    issue's current ones) even when archived or inactive, so editing keeps them."""
+    live_tag = col(Tag.archived).is_(False) | (col(Tag.id) == tag_id)
+    tags = {t.id: t.name for t in session.exec(select(Tag).where(live_tag).order_by(Tag.name))}
+    active = col(Topic.active) | (col(Topic.id) == topic_id)
+    topics = {t.id: t.custom_label or t.label for t in session.exec(select(Topic).where(active).order_by(Topic.id))}
     return tags, topics
 
 
