@@ -146,7 +146,7 @@ def test_did_the_fix_work_on_a_resolved_issue(engine, open_page, data):
     at = open_page(PAGE, member_id=data["ada"], query_params={"id": str(issue.id)})
     assert at.subheader[0].value == f"#{issue.id} Slow"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Before"] == "60.0%" and metrics["After"] == "10.0%" and metrics["Change"] == "-50.0%"
+    assert metrics["Before"] == "60.0%" and metrics["After"] == "10.0%" and metrics["Change"] == "-50.0 pts"
     verdict = next(c.value for c in at.caption if "Newcombe" in c.value)
     assert verdict.startswith("6/10 before, 1/10 after") and "The rate fell by 50.0%" in verdict
     at.number_input(key="impact_weeks").set_value(1).run()

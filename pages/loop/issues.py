@@ -57,6 +57,11 @@ def load_issue(db: str, issue_id: int, weeks: int):
     return issue.model_dump(), row, evidence, impact
 
 
+def points(difference: float) -> str:
+    """A difference of two rates, in percentage points (a fall from 20% to 11% is -9 points, not -9%)."""
+    return f"{difference * 100:+.1f} pts"
+
+
 def hours_text(hours: float | None) -> str:
     return format_duration(None if pd.isna(hours) else pd.Timedelta(hours=hours))
 
@@ -293,10 +298,11 @@ def issue_detail(issue_id: int) -> None:
         )
         if rate.difference:
             diff, low, high = rate.difference
-            change.metric("Change", f"{diff:+.1%}", help=f"{rate.confidence:.0%} interval {low:+.1%} to {high:+.1%}")
+            interval = f"{rate.confidence:.0%} interval {points(low)} to {points(high)}"
+            change.metric("Change", points(diff), help=interval)
             st.caption(
                 f"{rate.before_hits}/{rate.before_n} before, {rate.after_hits}/{rate.after_n} after; "
-                f"{rate.confidence:.0%} interval of the change {low:+.1%} to {high:+.1%} (Newcombe). " + rate.verdict
+                f"{interval} of the change (Newcombe). " + rate.verdict
             )
         else:
             st.caption(rate.verdict)
