@@ -49,7 +49,8 @@ def test_reviewer_sees_assignments_and_marks_one_done(engine, open_page, planned
     assert "1 of 2 reviewed" in at.get("progress")[0].proto.text
     assert any("done (judged)" in m.value for m in at.markdown)
     links = [(link.proto.page, link.proto.query_string) for link in at.get("page_link")]
-    assert ("conversation", f"id={first.conversation_id}") in links
+    queue = f"ids={first.conversation_id}&ids={second.conversation_id}&sort=similarity"  # next / previous walk it
+    assert ("conversation", f"id={first.conversation_id}&{queue}") in links
     assert not [b for b in at.button if b.key == f"done_{first.id}"]
     at.button(key=f"done_{second.id}").click().run()
     with session_scope(engine) as s:

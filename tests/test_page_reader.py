@@ -186,3 +186,13 @@ def test_tool_calls_and_results_are_compact_code(open_page, engine, people):
     assert assistant.expander[0].label == "Tool call · track_order"
     assert assistant.code[0].value == '{\n  "order": "1234"\n}'
     assert tool.code[0].value == '{"status": "late"}'
+
+
+def test_next_walks_a_given_list_in_its_own_order(open_page, people):
+    # How My queue (and a semantic search) open the reader: the ids, in their order.
+    at = open_page(READER, member_id=people["ada"],
+                   query_params={"id": "c3", "ids": ["c3", "c0", "c4"], "sort": "similarity"})  # fmt: skip
+    button(at, "Next").click().run()
+    assert at.query_params["id"] == "c0"
+    button(at, "Next").click().run()
+    assert at.query_params["id"] == "c4" and button(at, "Next").disabled

@@ -61,7 +61,7 @@ else:
                 f"#{number} · `{row.conversation_id[:12]}` · {started} · {row.n_messages} messages · {status}"
             )
             with link:
-                reader_link(row.conversation_id, "Read and tag")
+                reader_link(row.conversation_id, "Read and tag", within=rows["conversation_id"].tolist())
             if not row.done:
                 if action.button("Mark done", key=f"done_{row.id}"):
                     if write(loop.mark_assignment_done, "Marked done.", assignment_id=int(row.id), actor_id=member_id):

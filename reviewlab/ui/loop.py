@@ -14,6 +14,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from reviewlab.config import get_settings
 from reviewlab.db import session_scope
 from reviewlab.safetext import safe_markdown
+from reviewlab.store.conversations import SIMILARITY
 from reviewlab.ui.shell import current_member_id, get_engine, run_write
 
 READER_PAGE = "pages/review/reader.py"
@@ -40,9 +41,13 @@ def page_link(page: str, label: str, **kwargs) -> bool:
     return True
 
 
-def reader_link(conversation_id: str, label: str | None = None) -> bool:
+def reader_link(conversation_id: str, label: str | None = None, *, within: list[str] | None = None) -> bool:
+    """A link to the reader; with `within`, its previous / next walk those conversations in that order."""
     label = label or f"Open {conversation_id[:10]}…"
-    return page_link(READER_PAGE, label, icon=":material/chat:", query_params={"id": conversation_id})
+    params: dict[str, str | list[str]] = {"id": conversation_id}
+    if within:
+        params |= {"ids": within, "sort": SIMILARITY}  # the similarity sort keeps the order of `ids`
+    return page_link(READER_PAGE, label, icon=":material/chat:", query_params=params)
 
 
 def require_member(action: str) -> int | None:
