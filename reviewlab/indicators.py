@@ -417,14 +417,18 @@ def is_off_target(value: float, target: float | None, higher_is_better: bool) ->
     return bool(value < target) if higher_is_better else bool(value > target)
 
 
-def target_input(key: str, targets: Mapping[str, tuple[float, bool]]) -> tuple[float, bool]:
-    """What a target form shows for an indicator: its stored target (shares in %) and direction, or a default
-    (50% for shares, 0 otherwise, and the indicator's own direction) when none is stored."""
+def target_input(key: str, targets: Mapping[str, tuple[float, bool]],
+                 latest: float | None = None) -> tuple[float, bool]:
+    """What a target form shows for an indicator: its stored target (shares in %) and direction, or, when none is
+    stored, its `latest` value (where the team stands now) or else 50% for shares and 0 otherwise, with the
+    indicator's own direction."""
     spec = INDICATOR_BY_KEY[key]
     scale = 100 if spec.unit == "share" else 1
     if key in targets:
         target, higher = targets[key]
         return float(target) * scale, bool(higher)
+    if latest is not None and math.isfinite(latest):
+        return round(latest * scale, 1), spec.higher_is_better
     return (50.0 if spec.unit == "share" else 0.0), spec.higher_is_better
 
 

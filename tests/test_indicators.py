@@ -265,6 +265,9 @@ def test_target_form_shows_each_indicators_own_target_or_default():
     assert target_input("median_days_to_resolve", targets) == (2.0, True)  # the stored direction wins
     assert target_input("median_days_to_detect", targets) == (0.0, False)  # default: its own direction
     assert target_input("meeting_content_share", targets) == (50.0, True)
+    assert target_input("reviewer_satisfaction", targets, latest=3.364) == (3.4, True)  # where the team stands now
+    assert target_input("meeting_content_share", targets, latest=0.625) == (62.5, True)
+    assert target_input("proactive_ratio", targets, latest=math.inf) == (0.0, True)
     assert target_from_input("proactive_share", 60.0) == pytest.approx(0.6)
     assert target_from_input("median_days_to_detect", 4.0) == 4.0
 

@@ -128,7 +128,7 @@ def test_set_and_remove_targets(open_page, member_id, engine):
         assert s.get(IndicatorTarget, "proactive_share") is None
         assert s.get(IndicatorTarget, "median_days_to_detect").higher_is_better is False
     assert "Proactive share" in metrics(at)  # no longer judged
-    assert target_inputs(at, "proactive_share") == (50.0, "Higher is better")  # back to the default
+    assert target_inputs(at, "proactive_share") == (66.7, "Higher is better")  # back to where the team stands
     assert "All 1 indicator(s) with a target are on target this week." in at.success[0].value
 
 
@@ -137,9 +137,9 @@ def test_target_inputs_follow_the_selected_indicator(open_page, member_id, engin
     at.selectbox(key="target_indicator").set_value("proactive_share").run()
     at.number_input(key="target_value_proactive_share").set_value(60.0)
     at.button(key="target_save").click().run()
-    # Another indicator shows its own default, not the first one's 60 / higher is better.
+    # Another indicator shows its own default (its latest value), not the first one's 60 / higher is better.
     at.selectbox(key="target_indicator").set_value("median_days_to_detect").run()
-    assert target_inputs(at, "median_days_to_detect") == (0.0, "Lower is better")
+    assert target_inputs(at, "median_days_to_detect") == (3.5, "Lower is better")
     at.number_input(key="target_value_median_days_to_detect").set_value(5.0)
     at.button(key="target_save").click().run()
     with session_scope(engine) as s:

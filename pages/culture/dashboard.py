@@ -265,7 +265,8 @@ def targets_panel(bundle) -> None:
                            key="target_indicator")
         unit = INDICATOR_BY_KEY[key].unit
         is_share = unit == "share"
-        shown, higher = target_input(key, bundle.targets)
+        known = bundle.table[key].dropna() if key in bundle.table else pd.Series(dtype=float)
+        shown, higher = target_input(key, bundle.targets, float(known.iloc[-1]) if len(known) else None)
         value_key, direction_key = target_widget_keys(key)
         left, right = st.columns(2)
         left.number_input("Target (%)" if is_share else f"Target ({unit})", value=shown,
