@@ -13,7 +13,7 @@ from reviewlab.safetext import plain_text, safe_markdown
 from reviewlab.store import annotations as notes
 from reviewlab.store.conversations import get_transcript, neighbours, reader_context
 from reviewlab.ui.filters import CACHE_TTL_S, ListView, database_key, resolve, view_from_url
-from reviewlab.ui.shell import current_member_id, get_engine, run_write
+from reviewlab.ui.shell import current_member_id, get_engine, write_or_explain
 from reviewlab.ui.similar import similar_section
 from reviewlab.ui.transcript import feedback_label, render_transcript, when
 
@@ -68,12 +68,7 @@ def go_to(conversation_id: str) -> None:
 
 def write(action, **kwargs) -> bool:
     """Run one store write in its own transaction; show a clear error instead of a traceback."""
-    try:
-        run_write(action, **kwargs)
-    except ValueError as exc:
-        st.error(str(exc))
-        return False
-    return True
+    return write_or_explain(action, **kwargs)[0]
 
 
 db = database_key()

@@ -8,7 +8,7 @@ from reviewlab.store import annotations as taxonomy
 from reviewlab.store import people
 from reviewlab.ui.filters import CACHE_TTL_S, database_key
 from reviewlab.ui.loop import clear_form, form_keys
-from reviewlab.ui.shell import current_member_id, get_engine, run_write
+from reviewlab.ui.shell import current_member_id, get_engine, write_or_explain
 
 KIND_LABELS = {kind: kind.replace("_", " ") for kind in TAG_KIND_CHOICES}
 
@@ -22,10 +22,7 @@ def load(db: str):
 def write(action, success: str, form: str | None = None, **kwargs) -> None:
     """Run one store write in its own transaction, then refresh (emptying create form `form`); a refused write
     shows why and keeps what was typed."""
-    try:
-        run_write(action, **kwargs)
-    except ValueError as exc:
-        st.error(str(exc))
+    if not write_or_explain(action, **kwargs)[0]:
         return
     st.session_state["taxonomy_flash"] = success
     if form:

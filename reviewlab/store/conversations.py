@@ -236,14 +236,18 @@ def filter_conditions(
     return conds
 
 
+def _similarity_ranks(ids: list[str]) -> dict[str, int]:
+    """Each id's value in the SIMILARITY sort: the first id highest."""
+    return {cid: len(ids) - rank for rank, cid in enumerate(ids)}
+
+
 def _sort_column(sort: str, filters: ConversationFilter) -> ColumnElement:
     """The column a list is sorted by. SIMILARITY ranks `filters.ids` (first id highest); without ids it falls
     back to the start time."""
     if sort == SIMILARITY:
         if not filters.ids:
             return Conversation.started_at
-        ranks = {cid: len(filters.ids) - rank for rank, cid in enumerate(filters.ids)}
-        return case(ranks, value=Conversation.id, else_=0)
+        return case(_similarity_ranks(filters.ids), value=Conversation.id, else_=0)
     if sort not in SORTS:
         raise ValueError(f"Unknown sort {sort!r}; choose one of {', '.join([*SORTS, SIMILARITY])}.")
     return SORTS[sort]
@@ -252,9 +256,7 @@ def _sort_column(sort: str, filters: ConversationFilter) -> ColumnElement:
 def _sort_value(sort: str, filters: ConversationFilter, current: Conversation):
     """`current`'s value of the sort column (see `_sort_column`)."""
     if sort == SIMILARITY:
-        if not filters.ids:
-            return current.started_at
-        return len(filters.ids) - filters.ids.index(current.id) if current.id in filters.ids else 0
+        return _similarity_ranks(filters.ids).get(current.id, 0) if filters.ids else current.started_at
     return getattr(current, sort)
 
 

@@ -15,7 +15,7 @@ from reviewlab.config import get_settings
 from reviewlab.db import session_scope
 from reviewlab.safetext import safe_markdown
 from reviewlab.store.conversations import SIMILARITY
-from reviewlab.ui.shell import current_member_id, get_engine, run_write
+from reviewlab.ui.shell import current_member_id, get_engine, write_or_explain
 
 READER_PAGE = "pages/review/reader.py"
 ISSUES_PAGE = "pages/loop/issues.py"
@@ -62,10 +62,8 @@ def write(action, message: str | Callable[[Any], str], **kwargs):
     """Run one store write in its own transaction. On success: clear the read caches, keep `message` (or
     `message(result)`) for the next run and return the action's result, or True when it returns nothing or nothing
     truthy (0 rows changed is still a success). On a refused input: show why, return None."""
-    try:
-        result = run_write(action, **kwargs)
-    except ValueError as exc:
-        st.error(str(exc), icon=":material/error:")
+    ok, result = write_or_explain(action, **kwargs)
+    if not ok:
         return None
     flash(message(result) if callable(message) else message)
     if result is None or (isinstance(result, (int, list, tuple)) and not result):

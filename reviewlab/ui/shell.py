@@ -57,6 +57,15 @@ def run_write(action: Callable[..., T], **kwargs) -> T:
     return result
 
 
+def write_or_explain(action: Callable[..., T], **kwargs) -> tuple[bool, T | None]:
+    """`run_write`, showing a refused write's reason on the page: (True, result), or (False, None) after an error."""
+    try:
+        return True, run_write(action, **kwargs)
+    except ValueError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return False, None
+
+
 def after_write() -> None:
     """Call after every write so cached reads never show stale data."""
     st.cache_data.clear()

@@ -14,7 +14,7 @@ from reviewlab.safetext import plain_text, safe_markdown
 from reviewlab.store import analytics
 from reviewlab.store.annotations import add_annotation, list_tags
 from reviewlab.ui.filters import CACHE_TTL_S, database_key
-from reviewlab.ui.shell import get_engine, run_write
+from reviewlab.ui.shell import get_engine, write_or_explain
 
 READER = "pages/review/reader.py"
 SIZES = (5, 10, 20)
@@ -31,10 +31,8 @@ def load_similar(db: str, conversation_id: str, k: int) -> tuple[pd.DataFrame, p
 
 def _write(action, message: str | Callable[[object], str], **kwargs) -> bool:
     """Write, then toast `message` (or `message(result)`); a refused write shows why and returns False."""
-    try:
-        result = run_write(action, **kwargs)
-    except ValueError as exc:
-        st.error(str(exc))
+    ok, result = write_or_explain(action, **kwargs)
+    if not ok:
         return False
     st.toast(message(result) if callable(message) else message, icon=":material/check:")
     return True
